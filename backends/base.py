@@ -1,0 +1,213 @@
+"""``BackendBase``: Sedna's backend base class, with upstream's known bugs fixed.
+
+Same constructor, attributes, ``model_name`` rule and methods as
+``sedna.backend.base.BackendBase`` (see ``docs``/the contract page), except that:
+
+* :meth:`parse_kwargs` forwards keyword-only parameters and any ``**`` catch-all;
+* ``train``/``update`` work for ``fit``-only estimators;
+* a callable estimator *instance* is never called (only classes are instantiated);
+* ``load`` of a missing model raises ``FileNotFoundError`` naming the path;
+* ``save`` returns the path of the file actually written;
+* ``has_load`` never stops a later ``load`` of another model;
+* the default ``model_save_path`` is a private temporary folder, not a shared ``/tmp``.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import tempfile
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlparse
+
+__all__ = ["BackendBase", "MODEL_SUFFIXES"]
+
+#: File suffix of a default model name, by ``framework`` (Sedna's rule; TinyMS writes
+#: MindSpore checkpoints). Any other framework gets ``.pkl``.
+MODEL_SUFFIXES: dict[str, str] = {
+    "pytorch": ".pth",
+    "tensorflow": ".pb",
+    "keras": ".pb",
+    "mindspore": ".ckpt",
+    "tinyms": ".ckpt",
+}
+
+
+def _is_remote(url: str) -> bool:
+    scheme = urlparse(url).scheme
+    return len(scheme) > 1 and scheme != "file"
+
+
+class BackendBase:
+    """Wrap a user's estimator for Sedna's jobs.
+
+    ``estimator`` is a class (instantiated with no arguments) or an instance (used as
+    given, never called). Keyword arguments: ``model_save_path`` (folder or file; default
+    a private temporary folder), ``model_name``, ``use_cuda``, ``use_npu``; any other
+    keyword (``model_save_url``, ...) is accepted and kept in ``self.options``.
+    """
+
+    framework = ""
+
+    def __init__(self, estimator: Any, fine_tune: bool = True, **kwargs: Any) -> None:
+        self.estimator = estimator
+        self.use_cuda = bool(kwargs.pop("use_cuda", False))
+        self.use_npu = bool(kwargs.pop("use_npu", False))
+        self.fine_tune = fine_tune
+        save_path = kwargs.pop("model_save_path", None)
+        self.model_save_path: str = save_path or tempfile.mkdtemp(prefix="sedna-model-")
+        self.default_name: str | None = kwargs.pop("model_name", None)
+        self.has_load = False
+        self.options: dict[str, Any] = kwargs
+
+    # -- naming ---------------------------------------------------------------------
+    @property
+    def model_name(self) -> str:
+        """``default_name`` if set, else ``model[_finetune_]<framework><suffix>``."""
+        if self.default_name:
+            return self.default_name
+        suffix = MODEL_SUFFIXES.get(self.framework, ".pkl")
+        return f"model{'_finetune_' if self.fine_tune else ''}{self.framework}{suffix}"
+
+    @staticmethod
+    def parse_kwargs(func: Callable[..., Any], **kwargs: Any) -> dict[str, Any]:
+        """Keep the ``kwargs`` that ``func`` accepts; all of them if it takes ``**``."""
+        try:
+            params = inspect.signature(func).parameters.values()
+        except (TypeError, ValueError):
+            return dict(kwargs)
+        if any(p.kind is p.VAR_KEYWORD for p in params):
+            return dict(kwargs)
+        accepted = {p.name for p in params
+                    if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+        return {k: v for k, v in kwargs.items() if k in accepted}
+
+    # -- estimator access -------------------------------------------------------------
+    def _instance(self) -> Any:
+        """The estimator instance, instantiating a class estimator once."""
+        if isinstance(self.estimator, type):
+            self.estimator = self.estimator()
+        return self.estimator
+
+    def _call(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        func = getattr(self._instance(), method, None)
+        if func is None:
+            raise AttributeError(f"estimator {type(self._instance()).__name__} has no "
+                                 f"{method}() method; implement it to use "
+                                 f"{type(self).__name__}.{method}()")
+        return func(*args, **self.parse_kwargs(func, **kwargs))
+
+    def _fit_method(self, *names: str) -> Callable[..., Any]:
+        estimator = self._instance()
+        for name in names:
+            func = getattr(estimator, name, None)
+            if func is not None:
+                return func  # type: ignore[no-any-return]
+        raise AttributeError(f"estimator {type(estimator).__name__} has none of "
+                             f"{', '.join(n + '()' for n in names)}")
+
+    # -- the Sedna API ----------------------------------------------------------------
+    def train(self, *args: Any, **kwargs: Any) -> Any:
+        """Train through the estimator's ``fit`` or, failing that, ``train``."""
+        func = self._fit_method("fit", "train")
+        result = func(*args, **self.parse_kwargs(func, **kwargs))
+        self.has_load = True
+        return result
+
+    def update(self, *args: Any, **kwargs: Any) -> Any:
+        """Update through the estimator's ``update``, falling back to ``fit``/``train``."""
+        func = self._fit_method("update", "fit", "train")
+        return func(*args, **self.parse_kwargs(func, **kwargs))
+
+    def predict(self, *args: Any, **kwargs: Any) -> Any:
+        """Delegate to ``estimator.predict``."""
+        return self._call("predict", *args, **kwargs)
+
+    def predict_proba(self, *args: Any, **kwargs: Any) -> Any:
+        """Delegate to ``estimator.predict_proba``."""
+        return self._call("predict_proba", *args, **kwargs)
+
+    def evaluate(self, *args: Any, **kwargs: Any) -> Any:
+        """Delegate to ``estimator.evaluate``."""
+        return self._call("evaluate", *args, **kwargs)
+
+    # -- files ------------------------------------------------------------------------
+    def model_path(self, model_url: str = "", model_name: str | None = None) -> str:
+        """The local file a ``save``/``load`` with these arguments refers to.
+
+        ``model_url`` wins: a folder (existing, or ending in a separator) gets
+        ``model_name`` appended; anything else is the file itself. Without it,
+        ``model_save_path`` is used the same way.
+        """
+        name = model_name or self.model_name
+        target = model_url or self.model_save_path
+        if _is_remote(target):
+            raise ValueError(f"model_url {target!r} is remote; this backend reads and writes "
+                             "local paths only: download or mount it first")
+        target = os.fspath(target)
+        if os.path.isdir(target) or target.endswith(os.sep) or not os.path.splitext(target)[1]:
+            return os.path.join(target, name)
+        return target
+
+    def save(self, model_url: str = "", model_name: str | None = None) -> str:
+        """Save through ``estimator.save(path)``; return the path actually written."""
+        path = self.model_path(model_url, model_name)
+        os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+        before = {p: _mtime(p) for p in self._written_candidates(path)}
+        self._call("save", path)
+        for candidate in self._written_candidates(path):
+            if os.path.isfile(candidate) and _mtime(candidate) != before.get(candidate):
+                return candidate
+        for candidate in self._written_candidates(path):
+            if os.path.isfile(candidate):
+                return candidate
+        raise RuntimeError(f"estimator.save({path!r}) wrote no file at {path!r}")
+
+    def _written_candidates(self, path: str) -> list[str]:
+        """Where a save to ``path`` may have landed (frameworks append suffixes)."""
+        suffix = MODEL_SUFFIXES.get(self.framework)
+        candidates = [path]
+        if suffix and not path.endswith(suffix):
+            candidates.append(path + suffix)
+        return candidates
+
+    def resolve_existing(self, model_url: str = "", model_name: str | None = None) -> str:
+        """The existing file a ``load`` refers to, or ``FileNotFoundError`` naming it."""
+        path = self.model_path(model_url, model_name)
+        for candidate in self._written_candidates(path):
+            if os.path.isfile(candidate):
+                return candidate
+        raise FileNotFoundError(f"no model file at {path!r} (model_url={model_url!r}, "
+                                f"model_save_path={self.model_save_path!r}); "
+                                "train and save a model first, or pass an existing path")
+
+    def load(self, model_url: str = "", model_name: str | None = None, **kwargs: Any) -> None:
+        """Load through ``estimator.load(model_url=path)``; a missing file raises."""
+        path = self.resolve_existing(model_url, model_name)
+        self._call("load", model_url=path, **kwargs)
+        self.has_load = True
+
+    def model_info(self, model: str, relpath: str | None = None,
+                   result: Any = None) -> list[dict[str, Any]]:
+        """Describe ``model`` as Sedna's jobs report it: format, url and metrics."""
+        _, ext = os.path.splitext(model)
+        url = model
+        if relpath:
+            url = os.path.relpath(model, relpath)
+        return [{"format": ext[1:], "url": url, "metrics": result}]
+
+    def get_weights(self) -> Any:
+        """Not supported by the base backend."""
+        raise NotImplementedError(f"{type(self).__name__} does not implement get_weights()")
+
+    def set_weights(self, weights: Any) -> None:
+        """Not supported by the base backend."""
+        raise NotImplementedError(f"{type(self).__name__} does not implement set_weights()")
+
+
+def _mtime(path: str) -> float | None:
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return None

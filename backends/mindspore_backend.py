@@ -1,0 +1,197 @@
+"""``MSBackend``: Sedna's MindSpore backend, complete.
+
+Differences from upstream ``sedna.backend.mindspore.MSBackend``:
+
+* weights: ``get_weights``/``set_weights``/``finetune`` work (upstream: empty stubs);
+* ``fine_tune=True`` with a checkpoint at ``model_save_path`` starts training from it;
+* the execution mode (``mode="graph"`` default, or ``"pynative"``) is applied only
+  around this backend's own calls and restored afterwards, so constructing or using a
+  backend never changes another backend alive in the same process;
+* a bare network (``mindspore.nn.Cell``) is wrapped in
+  :class:`~backends.estimators.MindSporeEstimator`, never called;
+* checkpoints are written atomically with a CRC and checked on load.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+from backends.base import BackendBase
+from backends.checkpoint import read_checkpoint, write_checkpoint
+from backends.estimators import MindSporeEstimator
+from backends.weights import WeightsAccess, check_weights, resolve_weights
+
+__all__ = ["MSBackend"]
+
+_MODES = ("graph", "pynative")
+
+
+class MSBackend(BackendBase):
+    """Run a MindSpore estimator for Sedna.
+
+    ``estimator``: a Sedna-style estimator class or instance (see
+    :mod:`backends.estimators` for the call shapes), or a ``mindspore.nn.Cell``.
+    Extra keyword: ``mode`` (``"graph"``, the default as in Sedna, or ``"pynative"``).
+    """
+
+    framework = "mindspore"
+    #: What a bare network is wrapped in.
+    network_estimator: type = MindSporeEstimator
+
+    def __init__(self, estimator: Any, fine_tune: bool = True, **kwargs: Any) -> None:
+        mode = str(kwargs.pop("mode", "graph")).lower()
+        if mode not in _MODES:
+            raise ValueError(f"mode must be one of {_MODES}, got {mode!r}")
+        super().__init__(estimator, fine_tune, **kwargs)
+        self.mode = mode
+        self._runner = self._make_runner(self._instance())
+
+    # -- wiring -----------------------------------------------------------------------
+    def _make_runner(self, estimator: Any) -> Any:
+        """The Sedna-style estimator that does the work for ``estimator``."""
+        from mindspore import nn
+
+        if isinstance(estimator, nn.Cell):
+            return self.network_estimator(estimator)
+        return estimator
+
+    @contextlib.contextmanager
+    def execution_mode(self) -> Iterator[None]:
+        """Run the body in this backend's mode, restoring the previous mode after."""
+        import mindspore
+
+        wanted = mindspore.GRAPH_MODE if self.mode == "graph" else mindspore.PYNATIVE_MODE
+        previous = mindspore.get_context("mode")
+        if previous != wanted:
+            mindspore.set_context(mode=wanted)
+        try:
+            yield
+        finally:
+            if previous != wanted:
+                mindspore.set_context(mode=previous)
+
+    def _weights(self) -> WeightsAccess:
+        if self._runner is not self.estimator:
+            return resolve_weights(self._runner)
+        return resolve_weights(self._instance())
+
+    def _delegate(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        func = getattr(self._runner, method, None)
+        if func is None:
+            raise AttributeError(f"estimator {type(self._runner).__name__} has no {method}() "
+                                 f"method; implement it to use {type(self).__name__}.{method}()")
+        with self.execution_mode():
+            return func(*args, **self.parse_kwargs(func, **kwargs))
+
+    def _checkpoint_exists(self) -> bool:
+        try:
+            self.resolve_existing()
+        except (FileNotFoundError, ValueError):
+            return False
+        return True
+
+    # -- the Sedna API ----------------------------------------------------------------
+    def finetune(self) -> str | None:
+        """Load the checkpoint at ``model_save_path`` if there is one; return its path."""
+        if not self._checkpoint_exists():
+            return None
+        path = self.resolve_existing()
+        self.load(path)
+        return path
+
+    def train(self, train_data: Any, valid_data: Any = None, **kwargs: Any) -> Any:
+        """Train; with ``fine_tune`` and a checkpoint at ``model_save_path``, start from it."""
+        if train_data is None:
+            raise TypeError("train_data is required: pass the training data (an object with "
+                            ".x and .y, or an (x, y) tuple)")
+        if self.fine_tune:
+            self.finetune()
+        result = self._delegate("train", train_data=train_data, valid_data=valid_data,
+                                **kwargs)
+        self.has_load = True
+        return result
+
+    def update(self, *args: Any, **kwargs: Any) -> Any:
+        """Alias of :meth:`train` (MindSpore estimators have no separate update)."""
+        return self.train(*args, **kwargs)
+
+    def _ensure_loaded(self) -> None:
+        if not self.has_load and self._checkpoint_exists():
+            self.load()
+
+    def predict(self, data: Any, **kwargs: Any) -> Any:
+        """Predict ``data``, loading the model at ``model_save_path`` first if none is."""
+        self._ensure_loaded()
+        return self._delegate("predict", data=data, **kwargs)
+
+    def predict_proba(self, data: Any, **kwargs: Any) -> Any:
+        """Class probabilities: the estimator's ``predict_proba``, else softmax of predict."""
+        if hasattr(self._runner, "predict_proba"):
+            self._ensure_loaded()
+            return self._delegate("predict_proba", data=data, **kwargs)
+        import numpy as np
+
+        logits = np.asarray(self.predict(data, **kwargs), dtype=np.float64)
+        exp = np.exp(logits - logits.max(axis=1, keepdims=True))
+        return exp / exp.sum(axis=1, keepdims=True)
+
+    def evaluate(self, data: Any, model_path: str | None = None, **kwargs: Any) -> Any:
+        """Metrics on ``data``; with ``model_path``, of that checkpoint (memory untouched)."""
+        if not model_path:
+            self._ensure_loaded()
+            return self._delegate("evaluate", data, **kwargs)
+        weights = self._weights()
+        saved = weights.get()
+        had_load = self.has_load
+        self.load(model_path)
+        try:
+            return self._delegate("evaluate", data, **kwargs)
+        finally:
+            weights.set(saved)
+            self.has_load = had_load
+
+    # -- files ------------------------------------------------------------------------
+    def save(self, model_url: str = "", model_name: str | None = None) -> str:
+        """Write a checkpoint; return its path (``.ckpt`` appended to names without it)."""
+        try:
+            weights = self._weights()
+        except TypeError:
+            return super().save(model_url, model_name)
+        return write_checkpoint(self.model_path(model_url, model_name), weights.names,
+                                weights.get())
+
+    def load(self, model_url: str = "", model_name: str | None = None, **kwargs: Any) -> None:
+        """Load a checkpoint; a missing, corrupt or mismatched file raises and changes nothing."""
+        path = self.resolve_existing(model_url, model_name)
+        try:
+            weights = self._weights()
+        except TypeError:
+            super().load(path, **kwargs)
+            return
+        stored = read_checkpoint(path)
+        missing = [n for n in weights.names if n not in stored]
+        extra = [n for n in stored if n not in set(weights.names)]
+        if missing or extra:
+            raise ValueError(f"checkpoint {path!r} does not fit this model: {len(missing)} "
+                             f"parameters missing (e.g. {missing[:2]}), {len(extra)} unexpected "
+                             f"(e.g. {extra[:2]}); was it saved from the same architecture?")
+        arrays = check_weights([stored[n] for n in weights.names], weights.get(),
+                               weights.names, argument=f"checkpoint {path!r}")
+        weights.set(arrays)
+        self.has_load = True
+
+    def load_weights(self) -> None:
+        """Load the weights stored at ``model_save_path``/``model_name``."""
+        self.load()
+
+    # -- weights ----------------------------------------------------------------------
+    def get_weights(self) -> list[Any]:
+        """The parameters in a stable order, as nested lists (JSON-safe, like Keras's)."""
+        return [w.tolist() for w in self._weights().get()]
+
+    def set_weights(self, weights: Any) -> None:
+        """Set what :meth:`get_weights` returned (lists or arrays); check everything first."""
+        access = self._weights()
+        access.set(check_weights(weights, access.get(), access.names))

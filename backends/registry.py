@@ -1,0 +1,74 @@
+"""``set_backend``: pick the backend class for a backend type, as Sedna does.
+
+Built in: ``MINDSPORE`` → :class:`~backends.MSBackend`, ``TINYMS`` →
+:class:`~backends.TinyMSBackend`. Beyond Sedna, a package can register a backend class
+under the entry-point group ``sedna_conformance.backends`` (name → ``module:Class``);
+the name is matched case-insensitively. Anything else warns and falls back to
+:class:`~backends.BackendBase`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import warnings
+from importlib import metadata
+from typing import Any
+
+from backends.base import BackendBase
+
+__all__ = ["BUILTIN_BACKENDS", "ENTRY_POINT_GROUP", "backend_class", "set_backend"]
+
+ENTRY_POINT_GROUP = "sedna_conformance.backends"
+
+#: Backend type (upper case) → ``module:Class``; imported only when chosen.
+BUILTIN_BACKENDS: dict[str, str] = {
+    "MINDSPORE": "backends.mindspore_backend:MSBackend",
+    "TINYMS": "backends.tinyms_backend:TinyMSBackend",
+}
+
+
+def _import(target: str) -> type:
+    module, _, attr = target.partition(":")
+    return getattr(importlib.import_module(module), attr)  # type: ignore[no-any-return]
+
+
+def backend_class(backend_type: str) -> type | None:
+    """The class registered for ``backend_type`` (any case), or ``None``."""
+    wanted = backend_type.upper()
+    if wanted in BUILTIN_BACKENDS:
+        return _import(BUILTIN_BACKENDS[wanted])
+    for entry_point in metadata.entry_points(group=ENTRY_POINT_GROUP):
+        if entry_point.name.upper() == wanted:
+            return entry_point.load()  # type: ignore[no-any-return]
+    return None
+
+
+def set_backend(estimator: Any = None, config: dict[str, Any] | None = None) -> Any:
+    """Build the backend for ``estimator`` from the environment and ``config``.
+
+    The type comes from ``BACKEND_TYPE``, else ``config["backend_type"]``; the model
+    location from ``config["base_model_url"]`` or ``config["model_url"]``. Returns
+    ``None`` when ``estimator`` is ``None``.
+    """
+    if estimator is None:
+        return None
+    config = dict(config or {})
+    backend_type = (os.getenv("BACKEND_TYPE") or config.get("backend_type") or "UNKNOWN").upper()
+    device = (os.getenv("DEVICE_CATEGORY") or config.get("device_category") or "CPU").upper()
+    use_cuda = False
+    if os.getenv("CUDA_VISIBLE_DEVICES"):
+        use_cuda = True
+        device = "GPU"
+        os.environ["DEVICE_CATEGORY"] = device
+    cls = backend_class(backend_type)
+    if cls is None:
+        warnings.warn(f"{backend_type} Not Support yet, use itself", stacklevel=2)
+        cls = BackendBase
+    return cls(
+        estimator=estimator,
+        use_cuda=use_cuda,
+        model_save_path=config.get("base_model_url") or config.get("model_url"),
+        model_name=config.get("model_name"),
+        model_save_url=config.get("model_url"),
+    )

@@ -1,0 +1,111 @@
+"""Read and write the weights of the MindSpore network behind an estimator.
+
+:func:`resolve_weights` finds them, in this order:
+
+1. the estimator itself, if it is a ``mindspore.nn.Cell`` (a TinyMS ``Layer`` is one);
+2. the estimator's own ``get_weights()``/``set_weights(list)`` (the Keras convention);
+3. the estimator's attribute ``network``, if that is a ``Cell``.
+
+Weights are a list of arrays in a stable order: a Cell's ``parameters_dict()`` order,
+which includes non-trainable parameters such as batch-norm moving statistics.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+import numpy as np
+
+__all__ = ["CellWeights", "EstimatorWeights", "WeightsAccess", "check_weights",
+           "resolve_weights"]
+
+
+class WeightsAccess(Protocol):
+    """The parameters of one model, by position."""
+
+    names: list[str]
+
+    def get(self) -> list[np.ndarray]:
+        """Copies of the parameters, in order."""
+
+    def set(self, arrays: Sequence[np.ndarray]) -> None:
+        """Write already-checked arrays, in order."""
+
+
+class CellWeights:
+    """The parameters of a ``mindspore.nn.Cell``."""
+
+    def __init__(self, cell: Any) -> None:
+        self.cell = cell
+        self._params = list(cell.parameters_dict().values())
+        self.names = [p.name for p in self._params]
+
+    def get(self) -> list[np.ndarray]:
+        return [np.array(p.asnumpy(), copy=True) for p in self._params]
+
+    def set(self, arrays: Sequence[np.ndarray]) -> None:
+        from mindspore import Tensor
+
+        for param, array in zip(self._params, arrays, strict=True):
+            param.set_data(Tensor(np.ascontiguousarray(array)))
+
+
+class EstimatorWeights:
+    """Weights through an estimator's own ``get_weights``/``set_weights``."""
+
+    def __init__(self, estimator: Any) -> None:
+        self.estimator = estimator
+        self.names = [f"weight_{i}" for i in range(len(estimator.get_weights()))]
+
+    def get(self) -> list[np.ndarray]:
+        return [np.array(w, copy=True) for w in self.estimator.get_weights()]
+
+    def set(self, arrays: Sequence[np.ndarray]) -> None:
+        self.estimator.set_weights(list(arrays))
+
+
+def resolve_weights(estimator: Any) -> WeightsAccess:
+    """Find the weights of ``estimator`` by the rule in this module's docstring."""
+    from mindspore import nn
+
+    if isinstance(estimator, nn.Cell):
+        return CellWeights(estimator)
+    if callable(getattr(estimator, "get_weights", None)) and \
+            callable(getattr(estimator, "set_weights", None)):
+        return EstimatorWeights(estimator)
+    network = getattr(estimator, "network", None)
+    if isinstance(network, nn.Cell):
+        return CellWeights(network)
+    raise TypeError(
+        f"cannot find the weights of estimator {type(estimator).__name__}: make it a "
+        "mindspore.nn.Cell, give it get_weights()/set_weights(list), or give it an "
+        "attribute 'network' holding its mindspore.nn.Cell")
+
+
+def check_weights(weights: Any, reference: Sequence[np.ndarray], names: Sequence[str],
+                  argument: str = "weights") -> list[np.ndarray]:
+    """Convert ``weights`` to arrays shaped and typed like ``reference``, or raise.
+
+    Accepts arrays or the nested lists ``json.loads`` returns. Raises ``ValueError``
+    naming ``argument`` on a wrong count, a wrong shape or a non-numeric entry, before
+    anything is written.
+    """
+    if isinstance(weights, str | bytes | dict) or not hasattr(weights, "__len__"):
+        raise ValueError(f"{argument} must be a list of {len(reference)} arrays as "
+                         f"get_weights() returns, got {type(weights).__name__}")
+    if len(weights) != len(reference):
+        raise ValueError(f"{argument} must hold {len(reference)} arrays (one per parameter, "
+                         f"in get_weights() order), got {len(weights)}")
+    checked = []
+    for i, (given, ref, name) in enumerate(zip(weights, reference, names, strict=True)):
+        try:
+            array = np.asarray(given, dtype=ref.dtype)
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"{argument}[{i}] ({name}) must be a numeric array of shape "
+                             f"{ref.shape}: {exc}") from None
+        if array.shape != ref.shape:
+            raise ValueError(f"{argument}[{i}] ({name}) must have shape {ref.shape}, "
+                             f"got {array.shape}")
+        checked.append(array)
+    return checked
