@@ -1,0 +1,45 @@
+"""Small comparisons the clauses share."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+__all__ = ["arrays", "distance", "same_weights", "shapes"]
+
+
+def arrays(weights: Any) -> list[np.ndarray]:
+    """Weights (lists or arrays) as float64 arrays."""
+    return [np.asarray(w, dtype=np.float64) for w in weights]
+
+
+def shapes(weights: Any) -> list[tuple[int, ...]]:
+    """The shape of each weight."""
+    return [np.shape(w) for w in weights]
+
+
+def same_weights(a: Any, b: Any) -> bool:
+    """Exactly equal weight lists (count, shapes and values)."""
+    left, right = arrays(a), arrays(b)
+    return len(left) == len(right) and all(
+        x.shape == y.shape and np.array_equal(x, y) for x, y in zip(left, right, strict=True))
+
+
+def distance(a: Any, b: Any) -> float:
+    """Euclidean distance between two weight lists of the same shapes."""
+    return float(np.sqrt(sum(((x - y) ** 2).sum() for x, y in zip(arrays(a), arrays(b),
+                                                                 strict=True))))
+
+
+def first_difference(a: Any, b: Any) -> str:
+    """Where two weight lists first differ, for messages."""
+    left, right = arrays(a), arrays(b)
+    if len(left) != len(right):
+        return f"{len(left)} vs {len(right)} arrays"
+    for i, (x, y) in enumerate(zip(left, right, strict=True)):
+        if x.shape != y.shape:
+            return f"weights[{i}] shape {x.shape} vs {y.shape}"
+        if not np.array_equal(x, y):
+            return f"weights[{i}] differs by up to {np.abs(x - y).max():.3g}"
+    return "no difference"

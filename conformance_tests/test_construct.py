@@ -1,0 +1,84 @@
+"""construct.*: building a backend as Sedna does."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from backends.base import MODEL_SUFFIXES
+from harness.plugin import clause
+
+
+@clause("construct.accepts-class")
+def test_accepts_class(conformance):
+    c = conformance
+    factory = c.profile.estimator
+    estimator_class = factory if isinstance(factory, type) else \
+        type("EstimatorClass", (), {"__new__": lambda cls: factory()})
+    backend = c.backend(estimator=estimator_class)
+    out = backend.predict(c.x(4))
+    c.expect(len(out) == 4, f"{len(out)} output rows for 4 samples", "4")
+
+
+@clause("construct.accepts-instance")
+def test_accepts_instance_never_calls_it(conformance):
+    c = conformance
+    estimator = c.estimator()
+    calls = []
+    spy = type(type(estimator).__name__, (type(estimator),),
+               {"__call__": lambda self, *a, **k: calls.append(a)})
+    estimator.__class__ = spy
+    backend = c.backend(estimator=estimator)
+    out = backend.predict(c.x(4))
+    c.expect(not calls, f"the estimator instance was called {len(calls)} time(s)",
+             "it is never called")
+    c.expect(len(out) == 4, f"{len(out)} output rows for 4 samples", "4")
+
+
+@clause("construct.framework-name")
+def test_framework_name(conformance):
+    c = conformance
+    framework = c.backend().framework
+    c.expect(isinstance(framework, str) and framework and framework == framework.lower(),
+             f"framework={framework!r}", "a non-empty lowercase string")
+
+
+@clause("construct.model-name-rule")
+def test_model_name_rule(conformance):
+    c = conformance
+    for fine_tune in (True, False):
+        backend = c.backend(fine_tune=fine_tune)
+        framework = backend.framework
+        suffix = MODEL_SUFFIXES.get(framework, ".pkl")
+        expected = f"model{'_finetune_' if fine_tune else ''}{framework}{suffix}"
+        c.expect(backend.model_name == expected,
+                 f"model_name={backend.model_name!r} with fine_tune={fine_tune}", repr(expected))
+
+
+@clause("construct.explicit-name-wins")
+def test_explicit_name_wins(conformance):
+    c = conformance
+    backend = c.backend(model_name="explicit-name.ckpt")
+    c.expect(backend.model_name == "explicit-name.ckpt", f"model_name={backend.model_name!r}",
+             "'explicit-name.ckpt'")
+
+
+@clause("construct.unknown-kwargs")
+def test_unknown_kwargs_accepted(conformance):
+    c = conformance
+    backend = c.backend(model_save_url="s3://bucket/model", an_option_nobody_knows=42)
+    out = backend.predict(c.x(2))
+    c.expect(len(out) == 2, f"{len(out)} output rows for 2 samples", "2")
+
+
+@clause("construct.isolation")
+def test_second_backend_leaves_the_first_alone(conformance):
+    c = conformance
+    first = c.backend(trained=True, label="first")
+    before = np.asarray(first.predict(c.x()))
+    second = c.backend(label="second")
+    second.predict(c.x(4))
+    after = np.asarray(first.predict(c.x()))
+    c.expect(np.array_equal(before, after),
+             f"first backend's predictions changed by up to {np.abs(before - after).max():.3g}"
+             if before.shape == after.shape else "first backend's output shape changed",
+             "identical predictions")

@@ -1,0 +1,83 @@
+"""evaluate.*: the metrics Sedna's evaluation workers report."""
+
+from __future__ import annotations
+
+import json
+import math
+import numbers
+
+import numpy as np
+
+from conformance_tests.helpers import first_difference, same_weights
+from harness.plugin import clause
+from harness.session import accuracy
+
+
+@clause("evaluate.metrics-dict")
+def test_metrics_dict(conformance):
+    c = conformance
+    metrics = c.backend(trained=True).evaluate(c.data.test)
+    c.expect(isinstance(metrics, dict) and metrics, f"{type(metrics).__name__} {metrics!r}",
+             "a non-empty dict")
+    bad = {k: v for k, v in metrics.items()
+           if not isinstance(k, str) or isinstance(v, bool)
+           or not isinstance(v, numbers.Real) or not math.isfinite(v)}
+    c.expect(not bad, f"entries that are not str -> finite number: {bad!r}",
+             "str keys and finite numbers")
+    try:
+        json.dumps(metrics)
+    except (TypeError, ValueError) as error:
+        types = {k: type(v).__name__ for k, v in metrics.items()}
+        c.fail(f"json.dumps refuses it ({error}); value types {types}",
+               "plain Python numbers")
+
+
+@clause("evaluate.accuracy-range")
+def test_accuracy_range(conformance):
+    c = conformance
+    metrics = c.backend(trained=True).evaluate(c.data.test)
+    value = metrics.get("accuracy", metrics.get("acc"))
+    c.expect(value is not None, f"no 'accuracy' among {sorted(metrics)}", "an 'accuracy'")
+    c.expect(0.0 <= value <= 1.0, f"accuracy={value}", "a value in [0, 1]")
+
+
+@clause("evaluate.agrees-with-predict")
+def test_agrees_with_predict(conformance):
+    c = conformance
+    backend = c.backend(trained=True)
+    reported = backend.evaluate(c.data.test)["accuracy"]
+    computed = accuracy(backend.predict(c.x()), c.data.test.y)
+    c.expect(math.isclose(reported, computed, abs_tol=1e-6),
+             f"evaluate accuracy {reported:.4f}, predict arg-max accuracy {computed:.4f}",
+             "equal")
+
+
+@clause("evaluate.pure")
+def test_pure(conformance):
+    c = conformance
+    backend = c.backend(trained=True)
+    weights = backend.get_weights()
+    first = np.asarray(backend.predict(c.x()))
+    backend.evaluate(c.data.incremental_test)
+    backend.evaluate(c.data.test)
+    c.expect(same_weights(weights, backend.get_weights()),
+             f"evaluate changed the weights: {first_difference(weights, backend.get_weights())}",
+             "unchanged weights")
+    again = np.asarray(backend.predict(c.x()))
+    c.expect(np.array_equal(first, again),
+             f"predictions after evaluate differ by up to {np.abs(first - again).max():.3g}",
+             "unchanged predictions")
+
+
+@clause("evaluate.model-path")
+def test_model_path(conformance):
+    c = conformance
+    trained = c.backend(trained=True, label="trained")
+    checkpoint = trained.save()
+    expected = trained.evaluate(c.data.test)
+    fresh = c.backend(label="fresh")
+    own = fresh.evaluate(c.data.test)
+    scored = fresh.evaluate(c.data.test, model_path=checkpoint)
+    c.expect(math.isclose(scored["accuracy"], expected["accuracy"], abs_tol=1e-6),
+             f"accuracy {scored['accuracy']:.4f} with model_path (in-memory model: "
+             f"{own['accuracy']:.4f})", f"the checkpoint's accuracy {expected['accuracy']:.4f}")

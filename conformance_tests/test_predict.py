@@ -1,0 +1,109 @@
+"""predict.*: shape, values, determinism, batching and purity of predictions."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, note
+from hypothesis import strategies as st
+
+from conformance_tests.helpers import first_difference, same_weights
+from harness.plugin import clause
+
+
+@clause("predict.one-row-per-sample")
+def test_one_row_per_sample(conformance):
+    c = conformance
+    backend = c.backend(trained=True)
+    largest = len(c.data.test)
+
+    @given(batch_size=st.integers(1, largest).map(lambda n: n))
+    def check(batch_size):
+        note(f"batch_size={batch_size}")
+        out = backend.predict(c.x(batch_size))
+        c.expect(len(out) == batch_size, f"{len(out)} output rows for {batch_size} samples",
+                 f"{batch_size} rows")
+
+    check()
+
+
+@clause("predict.finite")
+def test_finite(conformance):
+    c = conformance
+    out = c.backend(trained=True).predict(c.x())
+    try:
+        values = np.asarray(out, dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        c.fail(f"non-numeric output ({error})", "numbers")
+    bad = int((~np.isfinite(values)).sum())
+    c.expect(bad == 0, f"{bad} non-finite values of {values.size}", "all finite")
+
+
+@clause("predict.deterministic")
+def test_deterministic(conformance):
+    c = conformance
+    outputs = [np.asarray(c.backend(trained=True, label=name).predict(c.x()))
+               for name in ("first", "second")]
+    c.expect(np.array_equal(*outputs),
+             f"outputs differ by up to {np.abs(outputs[0] - outputs[1]).max():.3g}",
+             "identical outputs for the same model and input")
+
+
+@clause("predict.batch-invariant")
+def test_batch_invariant(conformance):
+    c = conformance
+    backend = c.backend(trained=True)
+    whole = np.asarray(backend.predict(c.x()))
+    tol = c.profile.tolerances
+    n = len(whole)
+
+    @given(cuts=st.lists(st.integers(1, n - 1), max_size=4, unique=True).map(sorted))
+    def check(cuts):
+        note(f"batches split at {cuts}")
+        x = c.x()
+        parts = [np.asarray(backend.predict(x[a:b])) for a, b in
+                 zip([0, *cuts], [*cuts, n], strict=True)]
+        batched = np.concatenate(parts)
+        c.expect(np.allclose(batched, whole, atol=tol.batch_atol, rtol=tol.batch_rtol),
+                 f"outputs differ by up to {np.abs(batched - whole).max():.3g} when split at "
+                 f"{cuts}", f"within atol={tol.batch_atol}, rtol={tol.batch_rtol}")
+
+    check()
+
+
+@clause("predict.pure")
+def test_pure(conformance):
+    c = conformance
+    backend = c.backend(trained=True)
+    weights = backend.get_weights()
+    first = np.asarray(backend.predict(c.x()))
+    for n in (1, 5, len(c.data.test)):
+        backend.predict(c.x(n, split="incremental_test"))
+    c.expect(same_weights(weights, backend.get_weights()),
+             f"predict changed the weights: {first_difference(weights, backend.get_weights())}",
+             "unchanged weights")
+    again = np.asarray(backend.predict(c.x()))
+    tol = c.profile.tolerances
+    c.expect(np.allclose(first, again, atol=tol.batch_atol, rtol=tol.batch_rtol),
+             f"later predictions differ by up to {np.abs(first - again).max():.3g}",
+             "the same predictions as before")
+
+
+@clause("predict.input-untouched")
+def test_input_untouched(conformance):
+    c = conformance
+    x = c.x()
+    original = x.copy()
+    c.backend(trained=True).predict(x)
+    c.expect(np.array_equal(x, original),
+             f"the input changed by up to {np.abs(x - original).max():.3g}", "unchanged input")
+
+
+@clause("predict.extra-kwargs")
+def test_extra_kwargs(conformance):
+    c = conformance
+    backend = c.backend(trained=True)
+    plain = np.asarray(backend.predict(c.x()))
+    for kwargs in ({"kwargs": {"request_id": 7}}, {"an_unknown_option": True}):
+        out = np.asarray(backend.predict(c.x(), **kwargs))
+        c.expect(np.array_equal(out, plain), f"different output with {kwargs}",
+                 "the same output as without them")

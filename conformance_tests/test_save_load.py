@@ -1,0 +1,133 @@
+"""save.* and load.*: model files where Sedna expects them, and exact round trips."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from conformance_tests.helpers import first_difference, same_weights
+from harness.plugin import clause
+
+
+@clause("save.returns-existing-file")
+def test_returns_existing_file(conformance):
+    c = conformance
+    path = c.backend(trained=True).save()
+    c.expect(isinstance(path, str) and os.path.isfile(path), f"save() returned {path!r}",
+             "the path of an existing file")
+
+
+@clause("save.any-extension")
+def test_any_extension(conformance):
+    c = conformance
+    path = c.backend(trained=True).save(model_name="task-1.model")
+    c.expect(isinstance(path, str) and os.path.isfile(path),
+             f"save(model_name='task-1.model') returned {path!r}, which does not exist",
+             "the path of the file really written")
+
+
+@clause("save.location")
+def test_location(conformance):
+    c = conformance
+    folder = c.new_folder("models")
+    path = c.backend(trained=True, model_save_path=folder, model_name="located.ckpt").save()
+    c.expect(isinstance(path, str) and os.path.dirname(os.path.abspath(path)) == folder
+             and os.path.basename(path).startswith("located"),
+             f"save() wrote {path!r}", f"a file named like 'located.ckpt' in {folder!r}")
+
+
+@clause("save.creates-folders")
+def test_creates_folders(conformance):
+    c = conformance
+    folder = c.path("not", "yet", "there")
+    path = c.backend(trained=True, model_save_path=folder).save()
+    c.expect(isinstance(path, str) and os.path.isfile(path) and path.startswith(folder),
+             f"save() returned {path!r}", f"a file inside the new folder {folder!r}")
+
+
+@clause("save.replaces")
+def test_second_save_replaces(conformance):
+    c = conformance
+    folder = c.new_folder("shared")
+    c.backend(label="untrained", model_save_path=folder, model_name="m.ckpt").save()
+    trained = c.backend(trained=True, label="trained", model_save_path=folder,
+                        model_name="m.ckpt")
+    path = trained.save()
+    reader = c.backend(label="reader")
+    reader.load(model_url=path)
+    c.expect(same_weights(reader.get_weights(), trained.get_weights()),
+             f"the file holds the first save's weights "
+             f"({first_difference(reader.get_weights(), trained.get_weights())})",
+             "the second save's weights")
+
+
+@clause("load.round-trip")
+def test_round_trip(conformance):
+    c = conformance
+    trained = c.backend(trained=True, label="trained")
+    path = trained.save()
+    fresh = c.backend(label="fresh")
+    fresh.load(model_url=path)
+    c.expect(same_weights(fresh.get_weights(), trained.get_weights()),
+             first_difference(fresh.get_weights(), trained.get_weights()),
+             "bit-identical weights")
+    a, b = np.asarray(fresh.predict(c.x())), np.asarray(trained.predict(c.x()))
+    c.expect(np.array_equal(a, b), f"predictions differ by up to {np.abs(a - b).max():.3g}",
+             "bit-identical predictions")
+
+
+@clause("load.path-and-url")
+def test_path_and_url(conformance):
+    c = conformance
+    trained = c.backend(trained=True, label="trained")
+    path = trained.save()
+    for form in ("positional", "model_url"):
+        fresh = c.backend(label=f"fresh_{form}")
+        if form == "positional":
+            fresh.load(path)
+        else:
+            fresh.load(model_url=path)
+        c.expect(same_weights(fresh.get_weights(), trained.get_weights()),
+                 f"load({'path' if form == 'positional' else 'model_url=path'}) did not load "
+                 f"it ({first_difference(fresh.get_weights(), trained.get_weights())})",
+                 "the file's weights")
+
+
+@clause("load.second-load-replaces")
+def test_second_load_replaces(conformance):
+    c = conformance
+    trained_path = c.backend(trained=True, label="trained").save()
+    other = c.backend(label="other")
+    other_path = other.save()
+    backend = c.backend(label="backend")
+    backend.load(model_url=trained_path)
+    backend.load(model_url=other_path)
+    c.expect(same_weights(backend.get_weights(), other.get_weights()),
+             "the first model is still loaded after a second load",
+             "the second model's weights")
+
+
+@clause("load.missing-raises")
+def test_missing_raises(conformance):
+    c = conformance
+    backend = c.backend(trained=True)
+    before = backend.get_weights()
+    missing = c.path("no-such-model.ckpt")
+    error = c.expect_raises(FileNotFoundError, backend.load, model_url=missing)
+    c.expect("no-such-model" in str(error), f"message {str(error)!r}", "it names the path")
+    c.expect(same_weights(before, backend.get_weights()), "the weights changed",
+             "unchanged weights")
+
+
+@clause("load.load-weights")
+def test_load_weights(conformance):
+    c = conformance
+    folder = c.new_folder("models")
+    trained = c.backend(trained=True, label="trained", model_save_path=folder)
+    trained.save()
+    fresh = c.backend(label="fresh", model_save_path=folder)
+    fresh.load_weights()
+    c.expect(same_weights(fresh.get_weights(), trained.get_weights()),
+             f"load_weights() left {first_difference(fresh.get_weights(), trained.get_weights())}",
+             "the saved weights")

@@ -1,0 +1,135 @@
+"""weights.*: get_weights/set_weights as Sedna's federated learning uses them."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+from hypothesis import given, note
+from hypothesis import strategies as st
+
+from conformance_tests.helpers import arrays, first_difference, same_weights, shapes
+from harness.plugin import clause
+
+
+@clause("weights.stable")
+def test_stable(conformance):
+    c = conformance
+    backend = c.backend(trained=True)
+    first, second = backend.get_weights(), backend.get_weights()
+    c.expect(len(first) == len(second) and shapes(first) == shapes(second)
+             and same_weights(first, second), first_difference(first, second),
+             "the same count, shapes, order and values on every call")
+
+
+@clause("weights.copies")
+def test_copies(conformance):
+    c = conformance
+    backend = c.backend(trained=True)
+    before = np.asarray(backend.predict(c.x()))
+    weights = backend.get_weights()
+    reference = arrays(weights)
+    for i, w in enumerate(weights):
+        if isinstance(w, np.ndarray):
+            w += 1.0
+        else:
+            weights[i] = np.asarray(w) + 1.0
+    later = backend.get_weights()
+    c.expect(same_weights(later, reference),
+             f"changing the returned weights changed the model ({first_difference(later, reference)})",
+             "the model unchanged")
+    c.expect(np.array_equal(np.asarray(backend.predict(c.x())), before),
+             "changing the returned weights changed predictions", "unchanged predictions")
+    c.expect(later is not weights and same_weights(weights, [r + 1.0 for r in reference]),
+             "a later get_weights() call changed the list returned earlier",
+             "each call to return its own copy")
+
+
+@clause("weights.round-trip")
+def test_round_trip(conformance):
+    c = conformance
+    backend = c.backend(trained=True)
+    original = arrays(backend.get_weights())
+
+    @given(seed=st.integers(0, 2**16), scale=st.sampled_from([0.0, 1e-3, 0.1, 1.0]))
+    def check(seed, scale):
+        note(f"perturbation: seed={seed}, scale={scale}")
+        rng = np.random.default_rng(seed)
+        perturbed = [(w + scale * rng.standard_normal(w.shape)).astype(np.float32)
+                     for w in original]
+        backend.set_weights([p.tolist() for p in perturbed])
+        got = backend.get_weights()
+        c.expect(same_weights(got, perturbed), first_difference(got, perturbed),
+                 "exactly the weights set")
+
+    check()
+
+
+@clause("weights.json-transport")
+def test_json_transport(conformance):
+    c = conformance
+    sender = c.backend(trained=True, label="client")
+    weights = sender.get_weights()
+    try:
+        wire = json.dumps(weights)
+    except (TypeError, ValueError) as error:
+        c.fail(f"json.dumps(get_weights()) fails: {error}", "JSON-serialisable weights")
+    receiver = c.backend(label="server")
+    receiver.set_weights(json.loads(wire))
+    c.expect(same_weights(receiver.get_weights(), weights),
+             first_difference(receiver.get_weights(), weights), "exactly the weights sent")
+
+
+@clause("weights.transfer")
+def test_transfer(conformance):
+    c = conformance
+    source = c.backend(trained=True, label="source")
+    target = c.backend(label="target")
+    target.set_weights(source.get_weights())
+    a, b = np.asarray(target.predict(c.x())), np.asarray(source.predict(c.x()))
+    c.expect(np.array_equal(a, b), f"predictions differ by up to {np.abs(a - b).max():.3g}",
+             "the source's predictions")
+
+
+def _rejects(c, backend, bad, what):
+    before = backend.get_weights()
+    error = c.expect_raises(ValueError, backend.set_weights, bad)
+    c.expect(same_weights(before, backend.get_weights()),
+             f"set_weights({what}) raised {type(error).__name__} but changed the weights "
+             f"({first_difference(before, backend.get_weights())})", "no change")
+
+
+@clause("weights.wrong-count")
+def test_wrong_count(conformance):
+    c = conformance
+    backend = c.backend(trained=True)
+    weights = arrays(backend.get_weights())
+    other = arrays(c.backend(label="other").get_weights())
+    _rejects(c, backend, [w.tolist() for w in other[:-1]], "one array too few")
+    _rejects(c, backend, [w.tolist() for w in other] + [[0.0]], "one array too many")
+    del weights
+
+
+@clause("weights.wrong-shape")
+def test_wrong_shape(conformance):
+    c = conformance
+    backend = c.backend(trained=True)
+    other = arrays(c.backend(label="other").get_weights())
+    bad = [w.tolist() for w in other[:-1]] + [np.zeros(other[-1].size + 1).tolist()]
+    _rejects(c, backend, bad, "a wrongly shaped last array")
+
+
+@clause("weights.fedavg")
+def test_fedavg(conformance):
+    c = conformance
+    one = arrays(c.backend(trained=True, label="client_a").get_weights())
+    two = arrays(c.backend(label="client_b").get_weights())
+    mean = [np.mean([a, b], axis=0) for a, b in zip(one, two, strict=True)]
+    server = c.backend(label="server")
+    server.set_weights(mean)
+    got = arrays(server.get_weights())
+    worst = max(float(np.abs(g - m).max()) for g, m in zip(got, mean, strict=True))
+    c.expect(shapes(got) == shapes(mean) and all(
+        np.allclose(g, m, rtol=1e-6, atol=1e-7) for g, m in zip(got, mean, strict=True)),
+        f"weights read back differ from the mean by up to {worst:.3g}",
+        "the averaged weights back (to float32 rounding)")

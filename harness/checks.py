@@ -1,0 +1,29 @@
+"""How a clause states a failure: one fixed message shape, with a reproduction note.
+
+``[clause-id] observed …, expected …; contract: "<sentence>"; fix: …`` followed by
+``reproduce:`` with the profile, seed, data shapes and the backend calls made.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from harness.clauses import Clause
+
+__all__ = ["ClauseFailure", "format_failure"]
+
+
+class ClauseFailure(AssertionError):
+    """A backend broke a clause; ``str()`` is the full, fixed-shape message."""
+
+
+def format_failure(clause: Clause, observed: str, expected: str, reproduction: str = "") -> str:
+    """The fixed message shape of every clause failure."""
+    text = (f"[{clause.id}] observed {observed}, expected {expected}; "
+            f"contract: \"{clause.sentence}\"; fix: {clause.fix}")
+    return f"{text}\n{reproduction}" if reproduction else text
+
+
+def first_line(message: Any) -> str:
+    """The headline of a failure message."""
+    return str(message).strip().splitlines()[0] if str(message).strip() else ""

@@ -1,0 +1,274 @@
+"""The clause registry: the Sedna backend contract, one normative sentence per clause.
+
+This is the single source of truth: tests bind to clause ids, and the command line,
+reports and docs print the sentences from here. :func:`run_order` puts every clause
+after its prerequisites; the harness runs them in that order.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass, field
+
+__all__ = ["CLAUSES", "CONTRACT_VERSION", "Clause", "get_clause", "match", "prerequisites",
+           "run_order"]
+
+#: Version of the contract these clauses define; a clause records the one it appeared in.
+CONTRACT_VERSION = "1.0"
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One rule of the contract.
+
+    ``id`` is ``group.name``; ``sentence`` is the normative rule; ``methods`` are the
+    backend methods concerned; ``requires`` lists prerequisite clause ids whose failure
+    *blocks* this one; ``fix`` tells an author where to look when it fails.
+    """
+
+    id: str
+    sentence: str
+    methods: tuple[str, ...]
+    fix: str
+    requires: tuple[str, ...] = ()
+    capabilities: tuple[str, ...] = ()
+    since: str = "1.0"
+    group: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "group", self.id.split(".", 1)[0])
+
+
+def _c(id: str, sentence: str, methods: str, fix: str, requires: str = "",
+       capabilities: str = "") -> Clause:
+    return Clause(id, sentence, tuple(methods.split()), fix, tuple(requires.split()),
+                  tuple(capabilities.split()))
+
+
+_CONSTRUCT = "construct.accepts-class"
+_TRAIN = "train.learns"
+_PREDICT = "predict.one-row-per-sample"
+
+_ALL = [
+    # -- construct ---------------------------------------------------------------------
+    _c(_CONSTRUCT, "The backend accepts an estimator class, instantiates it with no "
+       "arguments and can predict with it.", "__init__ predict",
+       "instantiate `estimator` when `isinstance(estimator, type)`, as BackendBase._instance does"),
+    _c("construct.accepts-instance", "The backend accepts an estimator instance and never "
+       "calls it, even when it is callable (a MindSpore Cell is).", "__init__ predict",
+       "test `isinstance(estimator, type)`, not `callable(estimator)`", _CONSTRUCT),
+    _c("construct.framework-name", "`framework` is a non-empty lowercase string naming the "
+       "framework.", "framework", "set the class attribute `framework = \"<name>\"`"),
+    _c("construct.model-name-rule", "Without `model_name`, `model_name` is "
+       "`model[_finetune_]<framework><suffix>` with Sedna's suffix for the framework.",
+       "model_name", "derive model_name from fine_tune, framework and MODEL_SUFFIXES"),
+    _c("construct.explicit-name-wins", "A `model_name` given to the constructor is the "
+       "`model_name`.", "model_name", "return `default_name` when it is set"),
+    _c("construct.unknown-kwargs", "Unknown constructor keywords (such as `model_save_url`) "
+       "are accepted and ignored.", "__init__", "accept `**kwargs` in `__init__`",
+       _CONSTRUCT),
+    _c("construct.isolation", "Building a second backend in the same process does not "
+       "change a live backend's predictions.", "__init__ predict",
+       "do not change global framework state (execution mode, seeds) in `__init__`",
+       _PREDICT),
+    # -- train -------------------------------------------------------------------------
+    _c(_TRAIN, "Training reaches the profile's accuracy threshold on the learnable split, "
+       "above the untrained model's accuracy.", "train evaluate",
+       "check that train() passes train_data to the estimator and trains the same weights "
+       "that predict() uses", _PREDICT),
+    _c("train.changes-weights", "Training changes the weights.", "train get_weights",
+       "train the network whose weights get_weights() reads", "weights.stable"),
+    _c("train.result-json", "`train` returns `None` or a JSON-serialisable value.", "train",
+       "return plain dicts/lists/numbers (convert NumPy scalars with float())", _CONSTRUCT),
+    _c("train.valid-optional", "`train` works without `valid_data`.", "train",
+       "give `valid_data` a default of None and skip validation when it is None", _CONSTRUCT),
+    _c("train.forwards-kwargs", "`train` forwards the keywords `estimator.train` accepts, "
+       "keyword-only ones included.", "train",
+       "filter kwargs with a parse_kwargs that keeps KEYWORD_ONLY parameters", _CONSTRUCT),
+    _c("train.drops-unknown-kwargs", "`train` silently drops keywords `estimator.train` does "
+       "not accept.", "train", "filter kwargs with parse_kwargs before calling the estimator",
+       _CONSTRUCT),
+    _c("train.reproducible", "Two trainings from the same initial weights with the same "
+       "seed give the same weights.", "train get_weights",
+       "seed every source of randomness (shuffling, dropout) from the `seed` keyword",
+       "weights.stable", "deterministic_training"),
+    _c("train.fine-tune-from-checkpoint", "With `fine_tune=True` and a checkpoint at "
+       "`model_save_path`, training starts from that checkpoint's weights.", "train",
+       "implement finetune(): load the checkpoint at model_save_path before training",
+       "load.round-trip"),
+    _c("train.no-fine-tune-ignores-checkpoint", "With `fine_tune=False`, training starts "
+       "from the estimator's own weights even when a checkpoint exists.", "train",
+       "only load the checkpoint when self.fine_tune is true", "load.round-trip"),
+    _c("train.predict-after-train", "`predict` right after `train` uses the trained model, "
+       "with no `load`.", "train predict",
+       "set has_load = True after training so predict does not reload an old file",
+       "train.changes-weights save.returns-existing-file"),
+    # -- predict -----------------------------------------------------------------------
+    _c(_PREDICT, "`predict` returns one output row per input sample, for every batch size.",
+       "predict", "return an array with len(output) == len(data)", _CONSTRUCT),
+    _c("predict.finite", "`predict` returns finite numbers.", "predict",
+       "check the network's output layer and input scaling", _PREDICT),
+    _c("predict.deterministic", "`predict` returns the same output for the same input.",
+       "predict", "put the network in inference mode (set_train(False)) before predicting",
+       "predict.pure"),
+    _c("predict.batch-invariant", "A sample's output does not depend on the batch it is "
+       "predicted in, within the profile's tolerance.", "predict",
+       "predict in inference mode so batch-norm uses its moving statistics", "predict.pure"),
+    _c("predict.pure", "`predict` changes neither the weights nor later predictions.",
+       "predict get_weights", "do not train or update batch-norm statistics in predict",
+       _PREDICT + " weights.stable"),
+    _c("predict.input-untouched", "`predict` leaves its input array unchanged.", "predict",
+       "copy the input before normalising or casting it in place", _PREDICT),
+    _c("predict.extra-kwargs", "`predict` tolerates extra keywords, including a literal "
+       "`kwargs={...}` as Sedna's inference passes.", "predict",
+       "filter kwargs with parse_kwargs before calling estimator.predict", _PREDICT),
+    # -- evaluate ----------------------------------------------------------------------
+    _c("evaluate.metrics-dict", "`evaluate` returns a JSON-serialisable dict of str to "
+       "finite numbers.", "evaluate", "return {name: float(value)}", _CONSTRUCT),
+    _c("evaluate.accuracy-range", "An `accuracy` reported by `evaluate` lies in [0, 1].",
+       "evaluate", "report accuracy as a fraction, not a percentage", "evaluate.metrics-dict"),
+    _c("evaluate.agrees-with-predict", "`evaluate`'s accuracy equals the accuracy of "
+       "`predict`'s arg-max on the same data.", "evaluate predict",
+       "evaluate the same model, in the same mode, that predict uses",
+       "evaluate.accuracy-range evaluate.pure predict.pure"),
+    _c("evaluate.pure", "`evaluate` changes neither the weights nor later predictions.",
+       "evaluate get_weights", "do not train or update batch-norm statistics in evaluate",
+       "evaluate.metrics-dict predict.pure"),
+    _c("evaluate.model-path", "`evaluate(data, model_path=ckpt)` evaluates that checkpoint, "
+       "not the model in memory.", "evaluate save",
+       "load model_path (into a copy, or restore afterwards) before evaluating",
+       "evaluate.accuracy-range load.round-trip"),
+    # -- save / load -------------------------------------------------------------------
+    _c("save.returns-existing-file", "`save` returns the path of a file that exists.",
+       "save", "return the path the framework really wrote (MindSpore appends .ckpt)",
+       _CONSTRUCT),
+    _c("save.any-extension", "`save(model_name=...)` with a name lacking the framework's "
+       "extension still returns the path of the file really written.", "save",
+       "return the path the framework really wrote, suffix included",
+       "save.returns-existing-file"),
+    _c("save.location", "`save` writes into `model_save_path` under `model_name`.", "save",
+       "join model_save_path and model_name (or split model_save_path when it is a file)",
+       "save.returns-existing-file"),
+    _c("save.creates-folders", "`save` creates missing folders of `model_save_path`.", "save",
+       "os.makedirs(folder, exist_ok=True) before writing", "save.returns-existing-file"),
+    _c("save.replaces", "A second `save` to the same path replaces the first.",
+       "save load", "overwrite the target file (write to a temporary file, then rename)",
+       "save.location load.round-trip"),
+    _c("load.round-trip", "`save`, then `load` into a new backend, gives bit-identical weights "
+       "and predictions.", "save load predict get_weights",
+       "save and load every parameter, batch-norm statistics included",
+       "save.returns-existing-file weights.stable " + _PREDICT),
+    _c("load.path-and-url", "`load(path)` and `load(model_url=path)` both load that file.",
+       "load", "accept the path as the first positional argument `model_url`",
+       "load.round-trip"),
+    _c("load.second-load-replaces", "A second `load` of another model replaces the first "
+       "(`has_load` does not stop it).", "load predict",
+       "always load when load() is called; has_load only guards implicit loads",
+       "load.round-trip"),
+    _c("load.missing-raises", "`load` of a missing path raises `FileNotFoundError` naming it "
+       "and changes nothing.", "load get_weights",
+       "check os.path.exists and raise FileNotFoundError(path) before touching the model",
+       "weights.stable"),
+    _c("load.load-weights", "`load_weights()` restores what `save` wrote at "
+       "`model_save_path`/`model_name`.", "load_weights save",
+       "read the file at model_save_path/model_name", "load.round-trip"),
+    # -- weights -----------------------------------------------------------------------
+    _c("weights.stable", "`get_weights` returns the same count, shapes and order on every "
+       "call.", "get_weights", "iterate parameters in a fixed order (parameters_dict())",
+       _CONSTRUCT),
+    _c("weights.copies", "`get_weights` returns copies: changing them does not change the "
+       "model.", "get_weights predict", "return copies (ndarray.copy() or tolist())",
+       "weights.stable " + _PREDICT),
+    _c("weights.round-trip", "`set_weights(get_weights())` is exact, also for perturbed "
+       "weights.", "get_weights set_weights", "write every array given, in order, at full "
+       "precision", "weights.stable"),
+    _c("weights.json-transport", "Weights sent through `json.dumps`/`json.loads`, as Sedna's "
+       "federated learning does, set back exactly.", "get_weights set_weights",
+       "return nested lists of Python floats (ndarray.tolist()) and accept them back",
+       "weights.round-trip"),
+    _c("weights.transfer", "Setting one backend's weights into another gives the first one's "
+       "predictions.", "get_weights set_weights predict",
+       "include every parameter, batch-norm statistics too", "weights.round-trip " + _PREDICT),
+    _c("weights.wrong-count", "`set_weights` with the wrong number of arrays raises "
+       "`ValueError` and changes nothing.", "set_weights",
+       "check len(weights) before writing anything", "weights.stable"),
+    _c("weights.wrong-shape", "`set_weights` with a wrongly shaped array raises `ValueError` "
+       "and changes nothing.", "set_weights",
+       "check every shape before writing anything", "weights.stable"),
+    _c("weights.fedavg", "The element-wise mean of two clients' weights (FedAvg) can be set "
+       "and read back.", "get_weights set_weights", "accept float arrays of the same shapes",
+       "weights.json-transport"),
+    # -- set_backend -------------------------------------------------------------------
+    _c("set_backend.env-any-case", "`BACKEND_TYPE`, in any letter case, selects the "
+       "profile's backend.", "set_backend", "upper-case the type before matching it",
+       capabilities="registered_backend_type"),
+    _c("set_backend.config-type", "`config[\"backend_type\"]` selects the backend when "
+       "`BACKEND_TYPE` is unset.", "set_backend",
+       "fall back to config['backend_type'] when the variable is unset",
+       "set_backend.env-any-case", "registered_backend_type"),
+    _c("set_backend.env-wins", "`BACKEND_TYPE` wins over `config[\"backend_type\"]`.",
+       "set_backend", "read the environment variable first", "set_backend.env-any-case",
+       "registered_backend_type"),
+    _c("set_backend.unknown-falls-back", "An unknown type warns and falls back to "
+       "`BackendBase`.", "set_backend",
+       "warnings.warn(f'{type} Not Support yet, use itself') and use BackendBase"),
+    _c("set_backend.none-estimator", "`set_backend(None)` returns `None`.", "set_backend",
+       "return None first when estimator is None"),
+    _c("set_backend.config-reaches-backend", "`config`'s `base_model_url`/`model_url` and "
+       "`model_name` reach the backend as `model_save_path` and `model_name`.",
+       "set_backend", "pass model_save_path=base_model_url or model_url, and model_name",
+       "set_backend.env-any-case", "registered_backend_type"),
+    _c("set_backend.cuda-sets-use-cuda", "`CUDA_VISIBLE_DEVICES` sets `use_cuda`.",
+       "set_backend", "use_cuda = bool(os.getenv('CUDA_VISIBLE_DEVICES'))",
+       "set_backend.unknown-falls-back"),
+    _c("set_backend.entry-point", "A backend registered under the entry-point group "
+       "`sedna_conformance.backends` resolves by name.", "set_backend",
+       "look the type up in importlib.metadata.entry_points(group=...)",
+       "set_backend.unknown-falls-back"),
+]
+
+CLAUSES: dict[str, Clause] = {c.id: c for c in _ALL}
+
+
+def run_order() -> list[str]:
+    """Every clause id, each after its prerequisites, otherwise in registry order."""
+    done: list[str] = []
+
+    def visit(clause_id: str, path: tuple[str, ...]) -> None:
+        if clause_id in done:
+            return
+        if clause_id in path:
+            raise ValueError(f"prerequisite cycle: {' -> '.join((*path, clause_id))}")
+        for required in CLAUSES[clause_id].requires:
+            visit(required, (*path, clause_id))
+        done.append(clause_id)
+
+    for clause_id in CLAUSES:
+        visit(clause_id, ())
+    return done
+
+
+def prerequisites(clause_id: str) -> list[str]:
+    """All clauses ``clause_id`` depends on, directly or not, nearest first."""
+    found: list[str] = []
+    queue = list(CLAUSES[clause_id].requires)
+    while queue:
+        current = queue.pop(0)
+        if current not in found:
+            found.append(current)
+            queue.extend(CLAUSES[current].requires)
+    return found
+
+
+def get_clause(clause_id: str) -> Clause:
+    """The clause ``clause_id``, or ``KeyError`` listing the close ones."""
+    try:
+        return CLAUSES[clause_id]
+    except KeyError:
+        close = [c for c in CLAUSES if c.split(".")[0] == clause_id.split(".")[0]]
+        raise KeyError(f"unknown clause {clause_id!r}; clauses of that group: {close}") from None
+
+
+def match(pattern: str) -> list[str]:
+    """Clause ids matching a glob such as ``weights.*``."""
+    return [c for c in CLAUSES if fnmatch.fnmatchcase(c, pattern)]

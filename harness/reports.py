@@ -1,0 +1,100 @@
+"""JSON, Markdown, HTML and terminal renderings of a :class:`~harness.results.RunResult`."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from harness.clauses import CLAUSES
+from harness.results import STATUSES, RunResult
+
+__all__ = ["summary_text", "write_html", "write_json", "write_markdown"]
+
+_SYMBOLS = {"passed": "✅ passed", "failed": "❌ failed", "error": "💥 error",
+            "blocked": "⛔ blocked", "xfailed": "⚠️ xfailed", "xpassed": "❓ xpassed",
+            "skipped": "➖ skipped"}
+
+
+def _clause_ids(result: RunResult) -> list[str]:
+    seen = {cid for clauses in result.profiles.values() for cid in clauses}
+    return [cid for cid in CLAUSES if cid in seen] + sorted(seen - set(CLAUSES))
+
+
+def write_json(result: RunResult, path: str) -> None:
+    """The machine-readable report."""
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(result.to_dict(), handle, indent=2)
+        handle.write("\n")
+
+
+def _counts(result: RunResult, profile: str) -> str:
+    return ", ".join(f"{n} {s}" for s, n in result.summary(profile).items() if n)
+
+
+def summary_text(result: RunResult) -> str:
+    """A few lines for the terminal: per profile counts, then every non-passing clause."""
+    lines = [f"contract {result.contract_version}; wall {result.wall_s:.1f} s"]
+    for name in result.profiles:
+        lines.append(f"{name}: {_counts(result, name)}")
+    for name, clauses in result.profiles.items():
+        for cid, r in clauses.items():
+            if r.status != "passed":
+                lines.append(f"  {name} {cid}: {r.status}"
+                             + (f" - {r.message.splitlines()[0][:160]}" if r.message else ""))
+    return "\n".join(lines)
+
+
+def _escape_md(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def write_markdown(result: RunResult, path: str) -> None:
+    """A Markdown matrix (clauses × profiles) and the messages of non-passing clauses."""
+    names = list(result.profiles)
+    env = ", ".join(f"{k} {v}" for k, v in result.environment.items())
+    out = [f"# Sedna backend conformance (contract {result.contract_version})", "",
+           f"Environment: {env}.", ""]
+    out += ["| profile | " + " | ".join(STATUSES) + " |",
+            "|---|" + "---|" * len(STATUSES)]
+    for name in names:
+        counts = result.summary(name)
+        out.append(f"| {name} | " + " | ".join(str(counts[s]) for s in STATUSES) + " |")
+    out += ["", "| clause | " + " | ".join(names) + " | contract |",
+            "|---|" + "---|" * len(names) + "---|"]
+    for cid in _clause_ids(result):
+        cells = [_SYMBOLS[result.profiles[n][cid].status] if cid in result.profiles[n] else ""
+                 for n in names]
+        sentence = CLAUSES[cid].sentence if cid in CLAUSES else ""
+        out.append(f"| `{cid}` | " + " | ".join(cells) + f" | {_escape_md(sentence)} |")
+    notes = [(n, cid, r) for n in names for cid, r in result.profiles[n].items()
+             if r.status != "passed" and r.message]
+    if notes:
+        out += ["", "## Notes", ""]
+        for name, cid, r in notes:
+            out += [f"### {name} · `{cid}` · {r.status}", "", "```", r.message, "```", ""]
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write("\n".join(out) + "\n")
+
+
+def html(result: RunResult) -> str:
+    """The self-contained HTML matrix."""
+    import jinja2
+
+    env = jinja2.Environment(loader=jinja2.PackageLoader("harness", "templates"),
+                             autoescape=True)
+    names = list(result.profiles)
+    rows: list[dict[str, Any]] = []
+    for cid in _clause_ids(result):
+        clause = CLAUSES.get(cid)
+        rows.append({"id": cid, "sentence": clause.sentence if clause else "",
+                     "group": cid.split(".")[0],
+                     "cells": [result.profiles[n].get(cid) for n in names]})
+    return env.get_template("matrix.html.j2").render(
+        result=result, names=names, rows=rows, statuses=STATUSES,
+        summaries={n: result.summary(n) for n in names})
+
+
+def write_html(result: RunResult, path: str) -> None:
+    """Write :func:`html` to ``path``."""
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(html(result))

@@ -1,0 +1,105 @@
+"""The result model every report is generated from."""
+
+from __future__ import annotations
+
+import platform
+import sys
+from dataclasses import asdict, dataclass, field
+from importlib import metadata
+from typing import Any
+
+from harness.clauses import CONTRACT_VERSION
+
+__all__ = ["STATUSES", "ClauseResult", "RunResult", "environment"]
+
+#: Every status a clause can have, worst first.
+STATUSES = ("failed", "error", "blocked", "xpassed", "xfailed", "skipped", "passed")
+_SEVERITY = {status: len(STATUSES) - i for i, status in enumerate(STATUSES)}
+#: Statuses that make a run fail.
+FAILING = ("failed", "error")
+
+
+@dataclass
+class ClauseResult:
+    """One clause on one profile; several variants fold into the worst status."""
+
+    status: str
+    message: str = ""
+    duration_s: float = 0.0
+    backend_s: float = 0.0
+
+    def merge(self, status: str, message: str, duration_s: float, backend_s: float) -> None:
+        """Fold in another phase or variant: the worst status wins, times add up."""
+        if _SEVERITY[status] > _SEVERITY[self.status]:
+            self.status, self.message = status, message
+        self.duration_s += duration_s
+        self.backend_s += backend_s
+
+
+def _version(distribution: str) -> str | None:
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def environment() -> dict[str, Any]:
+    """Versions of the interpreter and frameworks, read without importing them."""
+    return {"python": sys.version.split()[0], "mindspore": _version("mindspore"),
+            "tinyms": _version("tinyms"), "numpy": _version("numpy"),
+            "platform": platform.platform()}
+
+
+@dataclass
+class RunResult:
+    """Results of one run: ``profiles[name][clause_id]``."""
+
+    profiles: dict[str, dict[str, ClauseResult]] = field(default_factory=dict)
+    contract_version: str = CONTRACT_VERSION
+    environment: dict[str, Any] = field(default_factory=environment)
+    wall_s: float = 0.0
+
+    def record(self, profile: str, clause: str, status: str, message: str = "",
+               duration_s: float = 0.0, backend_s: float = 0.0) -> None:
+        """Add one phase/variant outcome of ``clause`` on ``profile``."""
+        if status not in _SEVERITY:
+            raise ValueError(f"status must be one of {STATUSES}, got {status!r}")
+        clauses = self.profiles.setdefault(profile, {})
+        if clause in clauses:
+            clauses[clause].merge(status, message, duration_s, backend_s)
+        else:
+            clauses[clause] = ClauseResult(status, message, duration_s, backend_s)
+
+    def summary(self, profile: str) -> dict[str, int]:
+        """``{status: count}`` for ``profile``, every status present."""
+        counts = dict.fromkeys(STATUSES, 0)
+        for result in self.profiles.get(profile, {}).values():
+            counts[result.status] += 1
+        return counts
+
+    def failed(self) -> bool:
+        """Whether any clause failed unexpectedly (or errored) on any profile."""
+        return any(r.status in FAILING for c in self.profiles.values() for r in c.values())
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON report's content."""
+        return {
+            "contract_version": self.contract_version,
+            "environment": self.environment,
+            "wall_s": round(self.wall_s, 3),
+            "profiles": {
+                name: {"summary": self.summary(name),
+                       "clauses": {cid: {**asdict(r), "duration_s": round(r.duration_s, 4),
+                                         "backend_s": round(r.backend_s, 4)}
+                                   for cid, r in clauses.items()}}
+                for name, clauses in self.profiles.items()},
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunResult:
+        """Rebuild a result from its JSON report."""
+        run = cls(contract_version=data["contract_version"], environment=data["environment"],
+                  wall_s=data.get("wall_s", 0.0))
+        for name, profile in data["profiles"].items():
+            run.profiles[name] = {cid: ClauseResult(**r) for cid, r in profile["clauses"].items()}
+        return run
