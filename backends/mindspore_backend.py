@@ -85,6 +85,10 @@ class MSBackend(BackendBase):
         with self.execution_mode():
             return func(*args, **self.parse_kwargs(func, **kwargs))
 
+    def _written_candidates(self, path: str) -> list[str]:
+        """A checkpoint save to ``path`` lands at ``path`` or ``path + ".ckpt"``."""
+        return [path] if path.endswith(".ckpt") else [path, path + ".ckpt"]
+
     def _checkpoint_exists(self) -> bool:
         try:
             self.resolve_existing()
@@ -98,7 +102,7 @@ class MSBackend(BackendBase):
         if not self._checkpoint_exists():
             return None
         path = self.resolve_existing()
-        self.load(path)
+        self.load(model_url=path)
         return path
 
     def train(self, train_data: Any, valid_data: Any = None, **kwargs: Any) -> Any:
@@ -145,7 +149,7 @@ class MSBackend(BackendBase):
         weights = self._weights()
         saved = weights.get()
         had_load = self.has_load
-        self.load(model_path)
+        self.load(model_url=model_path)
         try:
             return self._delegate("evaluate", data, **kwargs)
         finally:

@@ -148,8 +148,8 @@ def test_no_fine_tune_ignores_checkpoint(conformance):
 def test_predict_after_train_uses_trained_model(conformance):
     c = conformance
     stale = c.backend(label="stale")
-    stale_path = stale.save()
     stale_out = np.asarray(stale.predict(c.x()))
+    stale_path = stale.save()
     backend = c.backend(fine_tune=False, model_save_path=stale_path)
     backend.train(train_data=c.data.train, valid_data=c.data.valid, **c.train_kwargs())
     out = np.asarray(backend.predict(c.x()))

@@ -70,14 +70,14 @@ _ALL = [
     _c("construct.isolation", "Building a second backend in the same process does not "
        "change a live backend's predictions.", "__init__ predict",
        "do not change global framework state (execution mode, seeds) in `__init__`",
-       _PREDICT),
+       "predict.deterministic"),
     # -- train -------------------------------------------------------------------------
     _c(_TRAIN, "Training reaches the profile's accuracy threshold on the learnable split, "
        "above the untrained model's accuracy.", "train evaluate",
        "check that train() passes train_data to the estimator and trains the same weights "
-       "that predict() uses", _PREDICT),
+       "that predict() uses", "train.changes-weights " + _PREDICT),
     _c("train.changes-weights", "Training changes the weights.", "train get_weights",
-       "train the network whose weights get_weights() reads", "weights.stable"),
+       "train the network whose weights get_weights() reads", "weights.copies"),
     _c("train.result-json", "`train` returns `None` or a JSON-serialisable value.", "train",
        "return plain dicts/lists/numbers (convert NumPy scalars with float())", _CONSTRUCT),
     _c("train.valid-optional", "`train` works without `valid_data`.", "train",
@@ -95,10 +95,10 @@ _ALL = [
     _c("train.fine-tune-from-checkpoint", "With `fine_tune=True` and a checkpoint at "
        "`model_save_path`, training starts from that checkpoint's weights.", "train",
        "implement finetune(): load the checkpoint at model_save_path before training",
-       "load.round-trip"),
+       "load.round-trip weights.copies"),
     _c("train.no-fine-tune-ignores-checkpoint", "With `fine_tune=False`, training starts "
        "from the estimator's own weights even when a checkpoint exists.", "train",
-       "only load the checkpoint when self.fine_tune is true", "load.round-trip"),
+       "only load the checkpoint when self.fine_tune is true", "load.round-trip weights.copies"),
     _c("train.predict-after-train", "`predict` right after `train` uses the trained model, "
        "with no `load`.", "train predict",
        "set has_load = True after training so predict does not reload an old file",
@@ -113,7 +113,8 @@ _ALL = [
        "predict.pure"),
     _c("predict.batch-invariant", "A sample's output does not depend on the batch it is "
        "predicted in, within the profile's tolerance.", "predict",
-       "predict in inference mode so batch-norm uses its moving statistics", "predict.pure"),
+       "predict in inference mode so batch-norm uses its moving statistics",
+       "predict.pure predict.finite"),
     _c("predict.pure", "`predict` changes neither the weights nor later predictions.",
        "predict get_weights", "do not train or update batch-norm statistics in predict",
        _PREDICT + " weights.stable"),
@@ -121,7 +122,7 @@ _ALL = [
        "copy the input before normalising or casting it in place", _PREDICT),
     _c("predict.extra-kwargs", "`predict` tolerates extra keywords, including a literal "
        "`kwargs={...}` as Sedna's inference passes.", "predict",
-       "filter kwargs with parse_kwargs before calling estimator.predict", _PREDICT),
+       "filter kwargs with parse_kwargs before calling estimator.predict", "predict.pure"),
     # -- evaluate ----------------------------------------------------------------------
     _c("evaluate.metrics-dict", "`evaluate` returns a JSON-serialisable dict of str to "
        "finite numbers.", "evaluate", "return {name: float(value)}", _CONSTRUCT),
@@ -148,16 +149,16 @@ _ALL = [
        "save.returns-existing-file"),
     _c("save.location", "`save` writes into `model_save_path` under `model_name`.", "save",
        "join model_save_path and model_name (or split model_save_path when it is a file)",
-       "save.returns-existing-file"),
+       "save.returns-existing-file construct.explicit-name-wins"),
     _c("save.creates-folders", "`save` creates missing folders of `model_save_path`.", "save",
-       "os.makedirs(folder, exist_ok=True) before writing", "save.returns-existing-file"),
+       "os.makedirs(folder, exist_ok=True) before writing", "save.location"),
     _c("save.replaces", "A second `save` to the same path replaces the first.",
        "save load", "overwrite the target file (write to a temporary file, then rename)",
        "save.location load.round-trip"),
     _c("load.round-trip", "`save`, then `load` into a new backend, gives bit-identical weights "
        "and predictions.", "save load predict get_weights",
        "save and load every parameter, batch-norm statistics included",
-       "save.returns-existing-file weights.stable " + _PREDICT),
+       "save.returns-existing-file weights.stable predict.deterministic"),
     _c("load.path-and-url", "`load(path)` and `load(model_url=path)` both load that file.",
        "load", "accept the path as the first positional argument `model_url`",
        "load.round-trip"),
@@ -171,14 +172,14 @@ _ALL = [
        "weights.stable"),
     _c("load.load-weights", "`load_weights()` restores what `save` wrote at "
        "`model_save_path`/`model_name`.", "load_weights save",
-       "read the file at model_save_path/model_name", "load.round-trip"),
+       "read the file at model_save_path/model_name", "load.round-trip save.location"),
     # -- weights -----------------------------------------------------------------------
     _c("weights.stable", "`get_weights` returns the same count, shapes and order on every "
        "call.", "get_weights", "iterate parameters in a fixed order (parameters_dict())",
        _CONSTRUCT),
     _c("weights.copies", "`get_weights` returns copies: changing them does not change the "
        "model.", "get_weights predict", "return copies (ndarray.copy() or tolist())",
-       "weights.stable " + _PREDICT),
+       "weights.stable predict.pure"),
     _c("weights.round-trip", "`set_weights(get_weights())` is exact, also for perturbed "
        "weights.", "get_weights set_weights", "write every array given, in order, at full "
        "precision", "weights.stable"),
@@ -188,7 +189,8 @@ _ALL = [
        "weights.round-trip"),
     _c("weights.transfer", "Setting one backend's weights into another gives the first one's "
        "predictions.", "get_weights set_weights predict",
-       "include every parameter, batch-norm statistics too", "weights.round-trip " + _PREDICT),
+       "include every parameter, batch-norm statistics too",
+       "weights.round-trip predict.deterministic"),
     _c("weights.wrong-count", "`set_weights` with the wrong number of arrays raises "
        "`ValueError` and changes nothing.", "set_weights",
        "check len(weights) before writing anything", "weights.stable"),

@@ -18,7 +18,7 @@ import pytest
 
 from harness.checks import ClauseFailure, first_line, format_failure
 from harness.clauses import CLAUSES, get_clause, prerequisites, run_order
-from harness.profile import Capabilities, Profile, bundled_profile_names, get_profile, load_profile
+from harness.profile import Capabilities, Profile, bundled_profile_names, get_profile, load_profiles
 from harness.results import RunResult
 
 __all__ = ["clause"]
@@ -73,7 +73,7 @@ class ConformancePlugin:
         if self._profiles is None:
             specs = self.config.getoption("profile")
             if specs:
-                profiles = [load_profile(s) for s in specs]
+                profiles = [p for s in specs for p in load_profiles(s)]
             else:
                 profiles = [p for p in map(get_profile, bundled_profile_names()) if p.available()]
             names = [p.name for p in profiles]

@@ -17,7 +17,7 @@ from importlib import metadata
 from typing import Any
 
 __all__ = ["PROFILE_ENTRY_POINT_GROUP", "Capabilities", "Profile", "Tolerances",
-           "bundled_profile_names", "get_profile", "load_profile"]
+           "bundled_profile_names", "get_profile", "load_profile", "load_profiles"]
 
 PROFILE_ENTRY_POINT_GROUP = "sedna_conformance.profiles"
 
@@ -149,6 +149,19 @@ def _as_profile(value: Any, source: str) -> Profile:
         raise TypeError(f"{source} must be a harness.Profile or a function returning one, "
                         f"got {type(value).__name__}")
     return value
+
+
+def load_profiles(spec: str) -> list[Profile]:
+    """Resolve ``--profile``: a name, or ``module:attribute`` holding a profile, a list of
+    profiles, or a function returning either."""
+    if ":" in spec:
+        module_name, _, attr = spec.partition(":")
+        value = getattr(importlib.import_module(module_name), attr, None)
+        if callable(value) and not isinstance(value, Profile):
+            value = value()
+        if isinstance(value, list | tuple):
+            return [_as_profile(v, spec) for v in value]
+    return [load_profile(spec)]
 
 
 def load_profile(spec: str) -> Profile:

@@ -1,0 +1,519 @@
+"""The mutant zoo: for every clause, a deliberately broken backend that it must catch.
+
+Each mutant is a subclass of our ``MSBackend`` (or, for ``set_backend.*``, a broken
+``set_backend``) that breaks one behaviour. :func:`mutant_profiles` builds one profile
+per mutant on the fast zoo base (``tests.profiles.zoo_base``); ``tests/test_mutant_zoo.py``
+runs them all and checks that each is flagged by exactly its clause.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tempfile
+import warnings
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from backends import BackendBase, MSBackend
+from backends.checkpoint import write_checkpoint
+from backends.registry import BUILTIN_BACKENDS, backend_class
+from backends.weights import check_weights
+from harness import Profile
+
+
+def _upstream_parse_kwargs(func: Callable[..., Any], **kwargs: Any) -> dict[str, Any]:
+    """Sedna upstream's filter: positional names only; catch-all only if named kwargs."""
+    import inspect
+
+    spec = inspect.getfullargspec(func)
+    if spec.varkw == "kwargs":
+        return kwargs
+    return {k: v for k, v in kwargs.items() if k in spec.args}
+
+
+_PREDICTION_CACHE: dict[tuple[int, ...], Any] = {}
+
+
+def _perturb(backend: MSBackend) -> None:
+    access = backend._weights()
+    arrays = access.get()
+    arrays[-1] = arrays[-1] + np.float32(0.01)
+    access.set(arrays)
+
+
+class _Mutants:
+    """Namespace of the method overrides; one entry per clause id in MUTANTS below."""
+
+    # -- construct ------------------------------------------------------------------
+    @staticmethod
+    def never_instantiates(self: MSBackend) -> Any:
+        return self.estimator
+
+    @staticmethod
+    def calls_callable_instance(self: MSBackend, estimator: Any, fine_tune: bool = True,
+                                **kwargs: Any) -> None:
+        if callable(estimator) and not isinstance(estimator, type):
+            estimator = estimator()
+        MSBackend.__init__(self, estimator, fine_tune, **kwargs)
+
+    @staticmethod
+    def rejects_unknown_kwargs(self: MSBackend, estimator: Any, fine_tune: bool = True,
+                               **kwargs: Any) -> None:
+        unknown = set(kwargs) - {"model_save_path", "model_name", "mode", "use_cuda",
+                                 "use_npu"}
+        if unknown:
+            raise TypeError(f"unexpected keyword arguments {sorted(unknown)}")
+        MSBackend.__init__(self, estimator, fine_tune, **kwargs)
+
+    @staticmethod
+    def clears_shared_cache(self: MSBackend, estimator: Any, fine_tune: bool = True,
+                            **kwargs: Any) -> None:
+        _PREDICTION_CACHE.clear()
+        MSBackend.__init__(self, estimator, fine_tune, **kwargs)
+
+    @staticmethod
+    def shape_cached_predict(self: MSBackend, data: Any, **kwargs: Any) -> Any:
+        key = np.shape(data)
+        if key not in _PREDICTION_CACHE:
+            _PREDICTION_CACHE[key] = MSBackend.predict(self, data, **kwargs)
+        return _PREDICTION_CACHE[key]
+
+    @staticmethod
+    def invalidating(method: str) -> Callable[..., Any]:
+        def call(self: MSBackend, *args: Any, **kwargs: Any) -> Any:
+            _PREDICTION_CACHE.clear()
+            return getattr(MSBackend, method)(self, *args, **kwargs)
+        return call
+
+
+def _subclass(name: str, **methods: Any) -> type:
+    return type(name, (MSBackend,), {"__module__": __name__, **methods})
+
+
+def _train_then(after: Callable[[MSBackend, Any], Any]) -> Callable[..., Any]:
+    def train(self: MSBackend, train_data: Any, valid_data: Any = None, **kwargs: Any) -> Any:
+        return after(self, MSBackend.train(self, train_data, valid_data, **kwargs))
+    return train
+
+
+def _train_on_copy(self: MSBackend, train_data: Any, valid_data: Any = None,
+                   **kwargs: Any) -> Any:
+    if self.fine_tune:
+        self.finetune()
+    access = self._weights()
+    saved = access.get()
+    fine_tune, self.fine_tune = self.fine_tune, False
+    try:
+        return MSBackend.train(self, train_data, valid_data, **kwargs)
+    finally:
+        self.fine_tune = fine_tune
+        access.set(saved)
+
+
+def _shuffled_labels(self: MSBackend, train_data: Any, valid_data: Any = None,
+                     **kwargs: Any) -> Any:
+    y = np.random.default_rng(1).permutation(np.asarray(train_data.y))
+    return MSBackend.train(self, (np.asarray(train_data.x), y), valid_data, **kwargs)
+
+
+def _valid_required(self: MSBackend, train_data: Any, valid_data: Any = None,
+                    **kwargs: Any) -> Any:
+    if valid_data is None:
+        raise TypeError("valid_data is required")
+    return MSBackend.train(self, train_data, valid_data, **kwargs)
+
+
+def _random_seed(self: MSBackend, train_data: Any, valid_data: Any = None,
+                 **kwargs: Any) -> Any:
+    kwargs["seed"] = int.from_bytes(os.urandom(2), "little")
+    return MSBackend.train(self, train_data, valid_data, **kwargs)
+
+
+def _always_fine_tune(self: MSBackend, train_data: Any, valid_data: Any = None,
+                      **kwargs: Any) -> Any:
+    self.finetune()
+    return MSBackend.train(self, train_data, valid_data, **kwargs)
+
+
+def _forget_has_load(self: MSBackend, result: Any) -> Any:
+    self.has_load = False
+    return result
+
+
+def _numpy_metrics(self: MSBackend, result: Any) -> Any:
+    return {k: np.float32(v) for k, v in result.items()}
+
+
+# -- predict -----------------------------------------------------------------------
+def _predict_then(change: Callable[[MSBackend, Any, Any], Any]) -> Callable[..., Any]:
+    def predict(self: MSBackend, data: Any, **kwargs: Any) -> Any:
+        return change(self, data, MSBackend.predict(self, data, **kwargs))
+    return predict
+
+
+def _drop_row_when_odd(self: MSBackend, data: Any, out: Any) -> Any:
+    return out[:-1] if len(out) >= 3 and len(out) % 2 else out
+
+
+def _infinite_max(self: MSBackend, data: Any, out: Any) -> Any:
+    out = np.array(out, copy=True)
+    out[-1, out[-1].argmax()] = np.inf
+    return out
+
+
+def _jitter(self: MSBackend, data: Any, out: Any) -> Any:
+    return out + 1e-7 * np.random.default_rng().standard_normal(np.shape(out))
+
+
+def _batch_dependent(self: MSBackend, data: Any, out: Any) -> Any:
+    return out - 0.01 * float(np.mean(out))
+
+
+def _drifts(self: MSBackend, data: Any, out: Any) -> Any:
+    _perturb(self)
+    return out
+
+
+def _zeroes_input(self: MSBackend, data: Any, out: Any) -> Any:
+    if isinstance(data, np.ndarray):
+        data[...] = 0
+    return out
+
+
+def _no_kwargs_predict(self: MSBackend, data: Any) -> Any:
+    return MSBackend.predict(self, data)
+
+
+# -- evaluate ----------------------------------------------------------------------
+def _evaluate_then(change: Callable[[MSBackend, Any], Any]) -> Callable[..., Any]:
+    def evaluate(self: MSBackend, data: Any, model_path: str | None = None, **kwargs: Any) -> Any:
+        return change(self, MSBackend.evaluate(self, data, model_path=model_path, **kwargs))
+    return evaluate
+
+
+def _rolled_labels(self: MSBackend, data: Any, model_path: str | None = None,
+                   **kwargs: Any) -> Any:
+    rolled = (np.asarray(data.x), np.roll(np.asarray(data.y), 1))
+    return MSBackend.evaluate(self, rolled, model_path=model_path, **kwargs)
+
+
+def _ignores_model_path(self: MSBackend, data: Any, model_path: str | None = None,
+                        **kwargs: Any) -> Any:
+    return MSBackend.evaluate(self, data, **kwargs)
+
+
+def _evaluate_drifts(self: MSBackend, result: Any) -> Any:
+    _perturb(self)
+    return result
+
+
+# -- save / load -------------------------------------------------------------------
+def _save_returns_folder(self: MSBackend, model_url: str = "",
+                         model_name: str | None = None) -> str:
+    path = MSBackend.save(self, model_url, model_name)
+    return os.path.dirname(path)
+
+
+def _save_returns_requested(self: MSBackend, model_url: str = "",
+                            model_name: str | None = None) -> str:
+    MSBackend.save(self, model_url, model_name)
+    return self.model_path(model_url, model_name)
+
+
+def _save_elsewhere(self: MSBackend, model_url: str = "", model_name: str | None = None) -> str:
+    return MSBackend.save(self, tempfile.mkdtemp(prefix="mutant-") + os.sep, model_name)
+
+
+def _save_without_makedirs(self: MSBackend, model_url: str = "",
+                           model_name: str | None = None) -> str:
+    folder = os.path.dirname(self.model_path(model_url, model_name))
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(f"no folder {folder!r}")
+    return MSBackend.save(self, model_url, model_name)
+
+
+def _save_once(self: MSBackend, model_url: str = "", model_name: str | None = None) -> str:
+    path = self.model_path(model_url, model_name)
+    for candidate in (path, path + ".ckpt"):
+        if os.path.isfile(candidate):
+            return candidate
+    return MSBackend.save(self, model_url, model_name)
+
+
+def _save_drops_last(self: MSBackend, model_url: str = "", model_name: str | None = None) -> str:
+    access = self._weights()
+    return write_checkpoint(self.model_path(model_url, model_name), access.names[:-1],
+                            access.get()[:-1])
+
+
+def _load_ignores_positional(self: MSBackend, *args: Any, model_url: str = "",
+                             model_name: str | None = None, **kwargs: Any) -> None:
+    MSBackend.load(self, model_url=model_url, model_name=model_name, **kwargs)
+
+
+def _load_once(self: MSBackend, model_url: str = "", model_name: str | None = None,
+               **kwargs: Any) -> None:
+    if self.has_load:
+        return
+    MSBackend.load(self, model_url, model_name, **kwargs)
+
+
+def _load_silent_when_missing(self: MSBackend, model_url: str = "",
+                              model_name: str | None = None, **kwargs: Any) -> None:
+    try:
+        MSBackend.load(self, model_url, model_name, **kwargs)
+    except FileNotFoundError:
+        self.has_load = True
+
+
+def _noop(self: MSBackend, *args: Any, **kwargs: Any) -> None:
+    return None
+
+
+# -- weights -----------------------------------------------------------------------
+def _toggling_order(self: MSBackend) -> list[Any]:
+    calls = self.__dict__.setdefault("_mutant_calls", [0])
+    calls[0] += 1
+    weights = MSBackend.get_weights(self)
+    return weights[::-1] if calls[0] % 2 == 0 else weights
+
+
+def _shared_list(self: MSBackend) -> list[Any]:
+    cache = self.__dict__.setdefault("_mutant_list", [])
+    cache[:] = MSBackend.get_weights(self)
+    return cache  # type: ignore[no-any-return]
+
+
+def _float16_set(self: MSBackend, weights: Any) -> None:
+    MSBackend.set_weights(self, [np.asarray(w, np.float16).astype(np.float32) for w in weights])
+
+
+def _arrays_get(self: MSBackend) -> list[Any]:
+    return [np.asarray(w, np.float32) for w in MSBackend.get_weights(self)]
+
+
+def _get_all_but_last(self: MSBackend) -> list[Any]:
+    return MSBackend.get_weights(self)[:-1]
+
+
+def _set_all_but_last(self: MSBackend, weights: Any) -> None:
+    access = self._weights()
+    current = access.get()
+    checked = check_weights(list(weights), current[:-1], access.names[:-1])
+    access.set([*checked, current[-1]])
+
+
+def _set_truncating(self: MSBackend, weights: Any) -> None:
+    access = self._weights()
+    current = access.get()
+    given = list(weights)[:len(current)]
+    MSBackend.set_weights(self, given + [c.tolist() for c in current[len(given):]])
+
+
+def _set_one_by_one(self: MSBackend, weights: Any) -> None:
+    access = self._weights()
+    current = access.get()
+    if len(weights) != len(current):
+        raise ValueError(f"weights must hold {len(current)} arrays")
+    for i, (given, ref) in enumerate(zip(weights, current, strict=True)):
+        array = np.asarray(given, ref.dtype)
+        if array.shape != ref.shape:
+            raise ValueError(f"weights[{i}] has shape {array.shape}, expected {ref.shape}")
+        current[i] = array
+        access.set(current)
+
+
+def _set_float32_only(self: MSBackend, weights: Any) -> None:
+    for w in weights:
+        if isinstance(w, np.ndarray) and w.dtype != np.float32:
+            raise TypeError(f"weights must be float32 arrays, got {w.dtype}")
+    MSBackend.set_weights(self, weights)
+
+
+# -- set_backend -------------------------------------------------------------------
+def _mutant_set_backend(*, upper: bool = True, use_config: bool = True, env_first: bool = True,
+                        fallback: bool = True, none_check: bool = True,
+                        base_first: bool = True, cuda: bool = True,
+                        entry_points: bool = True) -> Callable[..., Any]:
+    """``backends.set_backend`` with one of Sedna's rules switched off."""
+
+    def set_backend(estimator: Any = None, config: dict[str, Any] | None = None) -> Any:
+        if estimator is None and none_check:
+            return None
+        config = dict(config or {})
+        env, conf = os.getenv("BACKEND_TYPE"), config.get("backend_type") if use_config else None
+        chosen = (env or conf) if env_first else (conf or env)
+        backend_type = chosen or "UNKNOWN"
+        if upper:
+            backend_type = backend_type.upper()
+        if entry_points:
+            cls = backend_class(backend_type) if backend_type.upper() == backend_type else None
+        else:
+            cls = backend_class(backend_type) if backend_type in BUILTIN_BACKENDS else None
+        if cls is None:
+            if not fallback:
+                raise ValueError(f"unknown backend type {backend_type}")
+            warnings.warn(f"{backend_type} Not Support yet, use itself", stacklevel=2)
+            cls = BackendBase
+        first, second = ("base_model_url", "model_url") if base_first else \
+            ("model_url", "base_model_url")
+        return cls(estimator=estimator, use_cuda=bool(os.getenv("CUDA_VISIBLE_DEVICES")) and cuda,
+                   model_save_path=config.get(first) or config.get(second),
+                   model_name=config.get("model_name"), model_save_url=config.get("model_url"))
+
+    return set_backend
+
+
+def _framework(value: str) -> type:
+    return _subclass("MutantFramework", framework=value)
+
+
+def _model_name_without_fine_tune(self: MSBackend) -> str:
+    return self.default_name or f"model{self.framework}.ckpt"
+
+
+def _model_name_ignores_default(self: MSBackend) -> str:
+    return f"model{'_finetune_' if self.fine_tune else ''}{self.framework}.ckpt"
+
+
+#: clause id -> (what the mutant does, the backend class or set_backend it swaps in).
+MUTANTS: dict[str, tuple[str, dict[str, Any]]] = {
+    "construct.accepts-class": ("never instantiates a class estimator",
+                                {"backend": _subclass("M", _instance=_Mutants.never_instantiates)}),
+    "construct.accepts-instance": ("calls a callable estimator instance (upstream bug)",
+                                   {"backend": _subclass("M", __init__=_Mutants.calls_callable_instance)}),
+    "construct.framework-name": ("framework 'MindSpore' (not lowercase)",
+                                 {"backend": _framework("MindSpore")}),
+    "construct.model-name-rule": ("default name ignores fine_tune",
+                                  {"backend": _subclass("M", model_name=property(_model_name_without_fine_tune))}),
+    "construct.explicit-name-wins": ("ignores model_name",
+                                     {"backend": _subclass("M", model_name=property(_model_name_ignores_default))}),
+    "construct.unknown-kwargs": ("rejects unknown constructor keywords",
+                                 {"backend": _subclass("M", __init__=_Mutants.rejects_unknown_kwargs)}),
+    "construct.isolation": ("a process-wide prediction cache that each constructor resets",
+                            {"backend": _subclass("M", __init__=_Mutants.clears_shared_cache,
+                                                  predict=_Mutants.shape_cached_predict,
+                                                  train=_Mutants.invalidating("train"),
+                                                  load=_Mutants.invalidating("load"),
+                                                  set_weights=_Mutants.invalidating("set_weights"))}),
+    "train.learns": ("trains on shuffled labels",
+                     {"backend": _subclass("M", train=_shuffled_labels)}),
+    "train.changes-weights": ("trains a copy and throws it away",
+                              {"backend": _subclass("M", train=_train_on_copy)}),
+    "train.result-json": ("returns NumPy scalars",
+                          {"backend": _subclass("M", train=_train_then(_numpy_metrics))}),
+    "train.valid-optional": ("requires valid_data",
+                             {"backend": _subclass("M", train=_valid_required)}),
+    "train.forwards-kwargs": ("upstream parse_kwargs (drops keyword-only parameters)",
+                              {"backend": _subclass("M", parse_kwargs=staticmethod(_upstream_parse_kwargs))}),
+    "train.drops-unknown-kwargs": ("forwards every keyword",
+                                   {"backend": _subclass("M", parse_kwargs=staticmethod(lambda func, **kw: kw))}),
+    "train.reproducible": ("shuffles with a random seed",
+                           {"backend": _subclass("M", train=_random_seed)}),
+    "train.fine-tune-from-checkpoint": ("finetune() is a stub (upstream bug)",
+                                        {"backend": _subclass("M", finetune=_noop)}),
+    "train.no-fine-tune-ignores-checkpoint": ("always loads the checkpoint",
+                                              {"backend": _subclass("M", train=_always_fine_tune)}),
+    "train.predict-after-train": ("forgets has_load after training",
+                                  {"backend": _subclass("M", train=_train_then(_forget_has_load))}),
+    "predict.one-row-per-sample": ("drops the last row of odd batches",
+                                   {"backend": _subclass("M", predict=_predict_then(_drop_row_when_odd))}),
+    "predict.finite": ("an infinite logit",
+                       {"backend": _subclass("M", predict=_predict_then(_infinite_max))}),
+    "predict.deterministic": ("adds random jitter",
+                              {"backend": _subclass("M", predict=_predict_then(_jitter))}),
+    "predict.batch-invariant": ("subtracts a batch statistic",
+                                {"backend": _subclass("M", predict=_predict_then(_batch_dependent))}),
+    "predict.pure": ("updates the weights after predicting",
+                     {"backend": _subclass("M", predict=_predict_then(_drifts))}),
+    "predict.input-untouched": ("zeroes its input array",
+                                {"backend": _subclass("M", predict=_predict_then(_zeroes_input))}),
+    "predict.extra-kwargs": ("predict(self, data) takes no keywords",
+                             {"backend": _subclass("M", predict=_no_kwargs_predict)}),
+    "evaluate.metrics-dict": ("returns NumPy scalars",
+                              {"backend": _subclass("M", evaluate=_evaluate_then(_numpy_metrics))}),
+    "evaluate.accuracy-range": ("reports accuracy in percent",
+                                {"backend": _subclass("M", evaluate=_evaluate_then(
+                                    lambda self, r: {**r, "accuracy": r["accuracy"] * 100}))}),
+    "evaluate.agrees-with-predict": ("evaluates against shifted labels",
+                                     {"backend": _subclass("M", evaluate=_rolled_labels)}),
+    "evaluate.pure": ("updates the weights after evaluating",
+                      {"backend": _subclass("M", evaluate=_evaluate_then(_evaluate_drifts))}),
+    "evaluate.model-path": ("ignores model_path",
+                            {"backend": _subclass("M", evaluate=_ignores_model_path)}),
+    "save.returns-existing-file": ("returns the folder",
+                                   {"backend": _subclass("M", save=_save_returns_folder)}),
+    "save.any-extension": ("returns the requested name, not the file written (upstream bug)",
+                           {"backend": _subclass("M", save=_save_returns_requested)}),
+    "save.location": ("writes to a temporary folder",
+                      {"backend": _subclass("M", save=_save_elsewhere)}),
+    "save.creates-folders": ("does not create folders",
+                             {"backend": _subclass("M", save=_save_without_makedirs)}),
+    "save.replaces": ("keeps an existing file",
+                      {"backend": _subclass("M", save=_save_once)}),
+    "load.round-trip": ("saves all parameters but the last",
+                        {"backend": _subclass("M", save=_save_drops_last)}),
+    "load.path-and-url": ("ignores a positional path",
+                          {"backend": _subclass("M", load=_load_ignores_positional)}),
+    "load.second-load-replaces": ("has_load stops later loads (upstream bug)",
+                                  {"backend": _subclass("M", load=_load_once)}),
+    "load.missing-raises": ("a missing file is silent (upstream bug)",
+                            {"backend": _subclass("M", load=_load_silent_when_missing)}),
+    "load.load-weights": ("load_weights() is a stub",
+                          {"backend": _subclass("M", load_weights=_noop)}),
+    "weights.stable": ("reverses the order on every other call",
+                       {"backend": _subclass("M", get_weights=_toggling_order)}),
+    "weights.copies": ("returns one shared list, refilled on each call",
+                       {"backend": _subclass("M", get_weights=_shared_list)}),
+    "weights.round-trip": ("stores weights through float16",
+                           {"backend": _subclass("M", set_weights=_float16_set)}),
+    "weights.json-transport": ("returns NumPy arrays",
+                               {"backend": _subclass("M", get_weights=_arrays_get)}),
+    "weights.transfer": ("reads and writes all parameters but the last",
+                         {"backend": _subclass("M", get_weights=_get_all_but_last,
+                                               set_weights=_set_all_but_last)}),
+    "weights.wrong-count": ("pads or truncates a wrong count silently",
+                            {"backend": _subclass("M", set_weights=_set_truncating)}),
+    "weights.wrong-shape": ("writes arrays one by one, failing half-way",
+                            {"backend": _subclass("M", set_weights=_set_one_by_one)}),
+    "weights.fedavg": ("refuses float64 arrays",
+                       {"backend": _subclass("M", set_weights=_set_float32_only)}),
+    "set_backend.env-any-case": ("does not upper-case the type",
+                                 {"set_backend": _mutant_set_backend(upper=False)}),
+    "set_backend.config-type": ("ignores config['backend_type']",
+                                {"set_backend": _mutant_set_backend(use_config=False)}),
+    "set_backend.env-wins": ("config wins over BACKEND_TYPE",
+                             {"set_backend": _mutant_set_backend(env_first=False)}),
+    "set_backend.unknown-falls-back": ("raises for an unknown type",
+                                       {"set_backend": _mutant_set_backend(fallback=False)}),
+    "set_backend.none-estimator": ("builds a backend around None",
+                                   {"set_backend": _mutant_set_backend(none_check=False)}),
+    "set_backend.config-reaches-backend": ("prefers model_url over base_model_url",
+                                           {"set_backend": _mutant_set_backend(base_first=False)}),
+    "set_backend.cuda-sets-use-cuda": ("ignores CUDA_VISIBLE_DEVICES",
+                                       {"set_backend": _mutant_set_backend(cuda=False)}),
+    "set_backend.entry-point": ("knows only the built-in backends",
+                                {"set_backend": _mutant_set_backend(entry_points=False)}),
+}
+
+
+def mutant_name(clause_id: str) -> str:
+    """The profile name of the mutant for ``clause_id``."""
+    return f"mutant-{clause_id}"
+
+
+def mutant_profiles() -> list[Profile]:
+    """One profile per mutant, on the zoo base; backend mutants are not registered types."""
+    from tests.profiles import zoo_base
+
+    base = zoo_base()
+    profiles = []
+    for clause_id, (description, change) in MUTANTS.items():
+        if "backend" in change:
+            change = {**change, "backend_type": None}
+            change["backend"].__doc__ = f"Mutant for {clause_id}: {description}."
+        profiles.append(dataclasses.replace(base, name=mutant_name(clause_id), **change))
+    return profiles
