@@ -21,7 +21,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlparse
 
-__all__ = ["BackendBase", "MODEL_SUFFIXES"]
+__all__ = ["MODEL_SUFFIXES", "BackendBase"]
 
 #: File suffix of a default model name, by ``framework`` (Sedna's rule; TinyMS writes
 #: MindSpore checkpoints). Any other framework gets ``.pkl``.

@@ -35,9 +35,9 @@ def write_checkpoint(path: str, names: Sequence[str], arrays: Sequence[np.ndarra
     fd, tmp = tempfile.mkstemp(prefix=".partial-", suffix=CHECKPOINT_SUFFIX, dir=folder)
     os.close(fd)
     try:
-        mindspore.save_checkpoint(
-            [{"name": n, "data": Tensor(np.ascontiguousarray(a))} for n, a in zip(names, arrays, strict=True)],
-            tmp, crc_check=True)
+        entries = [{"name": n, "data": Tensor(np.ascontiguousarray(a))}
+                   for n, a in zip(names, arrays, strict=True)]
+        mindspore.save_checkpoint(entries, tmp, crc_check=True)
         with open(tmp, "rb+") as handle:
             os.fsync(handle.fileno())
         umask = os.umask(0)

@@ -44,7 +44,7 @@ class MindSporeEstimator:
         self.network = network
         self.num_classes = num_classes
         self.input_shape = tuple(input_shape) if input_shape else None
-        self.defaults = {"epochs": epochs, "batch_size": batch_size,
+        self.defaults: dict[str, Any] = {"epochs": epochs, "batch_size": batch_size,
                          "learning_rate": learning_rate, "optimizer": optimizer, "seed": seed}
 
     # -- framework hooks (TinyMS overrides these) -------------------------------------
@@ -82,7 +82,8 @@ class MindSporeEstimator:
         """Train on ``train_data``; return the final training metrics (and validation ones)."""
         import mindspore.dataset as ds
 
-        options = {**self.defaults, **{k: v for k, v in kwargs.items() if k in self.defaults}}
+        options: dict[str, Any] = {**self.defaults,
+                                   **{k: v for k, v in kwargs.items() if k in self.defaults}}
         x, y = self._arrays(train_data, "train_data", labels=True)
         if valid_data is not None:
             self._arrays(valid_data, "valid_data", labels=True)

@@ -116,11 +116,12 @@ def _provide_checkparam() -> list[str]:
     checkparam = importlib.import_module("mindspore._checkparam")
     provided = []
     if not hasattr(checkparam, "Validator"):
-        checkparam.Validator = _Namespace("mindspore._checkparam.Validator", checkparam)
+        checkparam.Validator = _Namespace(  # type: ignore[attr-defined]
+            "mindspore._checkparam.Validator", checkparam)
         provided.append("mindspore._checkparam.Validator")
     if not hasattr(checkparam, "Rel"):
         rel = types.SimpleNamespace(**{n: getattr(checkparam, n) for n in _REL_NAMES})
-        checkparam.Rel = rel
+        checkparam.Rel = rel  # type: ignore[attr-defined]
         provided.append("mindspore._checkparam.Rel")
     return provided
 

@@ -64,7 +64,8 @@ def test_valid_data_optional(conformance):
 
 def probe_estimator(c: ClauseRun, seen: dict[str, Any]) -> Any:
     """The profile's estimator with a ``train`` that takes one keyword-only probe and no
-    catch-all, recording what it received."""
+    catch-all, recording what it received.
+    """
     estimator = c.estimator()
     original = estimator.train
     quick = c.train_kwargs()
@@ -112,7 +113,8 @@ def test_reproducible(conformance):
 
 def fine_tune_start(c: ClauseRun, fine_tune: bool) -> tuple[float, float]:
     """Train briefly next to a saved trained checkpoint; distances of the result to the
-    checkpoint's weights and to the estimator's own initial weights."""
+    checkpoint's weights and to the estimator's own initial weights.
+    """
     trained = c.backend(trained=True, label="trained")
     checkpoint = trained.save()
     checkpoint_weights = trained.get_weights()

@@ -37,7 +37,8 @@ def test_copies(conformance):
     modified = arrays(weights)
     later = backend.get_weights()
     c.expect(same_weights(later, reference),
-             f"changing the returned weights changed the model ({first_difference(later, reference)})",
+             "changing the returned weights changed the model "
+             f"({first_difference(later, reference)})",
              "the model unchanged")
     tol = c.profile.tolerances
     c.expect(np.allclose(np.asarray(backend.predict(c.x())), before, atol=tol.batch_atol,

@@ -30,9 +30,10 @@ _BLOCKING = ("failed", "error", "blocked", "xfailed")
 def _register_hypothesis_profiles() -> None:
     from hypothesis import HealthCheck, settings
 
-    common = {"deadline": None, "database": None,
-              "suppress_health_check": [HealthCheck.function_scoped_fixture,
-                                        HealthCheck.too_slow, HealthCheck.data_too_large]}
+    common: dict[str, Any] = {
+        "deadline": None, "database": None,
+        "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                                  HealthCheck.data_too_large]}
     settings.register_profile("ci", derandomize=True, max_examples=4, print_blob=True, **common)
     settings.register_profile("dev", max_examples=15, print_blob=True, **common)
     settings.register_profile("thorough", max_examples=100, print_blob=True, **common)
@@ -166,7 +167,7 @@ class ConformancePlugin:
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if hasattr(self.config, "workerinput"):
             return  # xdist workers: the controller records what they send
-        props = dict(report.user_properties)
+        props: dict[str, Any] = dict(report.user_properties)
         if "sedna_status" not in props:
             return
         self.result.record(props["sedna_profile"], props["sedna_clause"], props["sedna_status"],

@@ -30,7 +30,8 @@ def capability(sentence: str, default: bool = True) -> Any:
 @dataclass(frozen=True)
 class Capabilities:
     """What the backend under test can do. A clause that needs a capability the profile
-    lacks is skipped, and the skip prints the capability's sentence."""
+    lacks is skipped, and the skip prints the capability's sentence.
+    """
 
     deterministic_training: bool = capability(
         "Training twice from the same weights with the same seed gives the same weights.")
@@ -153,7 +154,8 @@ def _as_profile(value: Any, source: str) -> Profile:
 
 def load_profiles(spec: str) -> list[Profile]:
     """Resolve ``--profile``: a name, or ``module:attribute`` holding a profile, a list of
-    profiles, or a function returning either."""
+    profiles, or a function returning either.
+    """
     if ":" in spec:
         module_name, _, attr = spec.partition(":")
         value = getattr(importlib.import_module(module_name), attr, None)

@@ -1,5 +1,6 @@
 """What one clause run works with: fresh backends, copies of cached models and data,
-and :meth:`ClauseRun.expect`, which fails in the fixed message shape."""
+and :meth:`ClauseRun.expect`, which fails in the fixed message shape.
+"""
 
 from __future__ import annotations
 
@@ -173,7 +174,7 @@ class ClauseRun:
             func(*args, **kwargs)
         except exception as error:
             return error
-        except Exception as error:  # noqa: BLE001 - reported as the observation
+        except Exception as error:
             self.fail(f"{type(error).__name__}: {error}", names)
         self.fail("no exception", names)
         raise AssertionError("unreachable")

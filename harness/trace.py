@@ -1,5 +1,6 @@
 """A recording proxy around a backend: every call is logged (for reproduction notes)
-and timed (to tell the backend's time from the harness's)."""
+and timed (to tell the backend's time from the harness's).
+"""
 
 from __future__ import annotations
 

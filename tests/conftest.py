@@ -13,15 +13,6 @@ from fixtures import DataSplits, make_splits
 os.environ.setdefault("GLOG_v", "3")  # keep MindSpore's C++ log quiet
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    from hypothesis import settings
-
-    settings.register_profile("ci", derandomize=True, deadline=None, max_examples=10,
-                              database=None)
-    settings.register_profile("dev", deadline=None, max_examples=25)
-    settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "dev"))
-
-
 @dataclass
 class Trained:
     """A backend trained on ``splits.train`` and the checkpoint it saved."""

@@ -65,7 +65,7 @@ def test_fine_tune_starts_from_the_checkpoint(trained, splits, tmp_path, fine_tu
 def test_load_of_a_missing_path_raises_and_changes_nothing(trained, tmp_path):
     before = trained.backend.get_weights()
     missing = str(tmp_path / "nope.ckpt")
-    with pytest.raises(FileNotFoundError, match="nope.ckpt"):
+    with pytest.raises(FileNotFoundError, match=r"nope\.ckpt"):
         trained.backend.load(missing)
     assert trained.backend.get_weights() == before
 

@@ -158,7 +158,7 @@ def test_model_info_reports_format_url_and_metrics():
 
 
 def test_remote_model_url_is_refused_clearly():
-    with pytest.raises(ValueError, match="model_url 's3://b/m.ckpt' is remote"):
+    with pytest.raises(ValueError, match=r"model_url 's3://b/m\.ckpt' is remote"):
         BackendBase(Recorder()).load("s3://b/m.ckpt")
 
 

@@ -46,7 +46,7 @@ def test_replace_gives_a_valid_profile():
 
     mine = dataclasses.replace(get_profile("mindspore"), name="x", backend=NumpyBackend)
     assert isinstance(mine, Profile) and mine.backend is NumpyBackend
-    with pytest.raises(TypeError, match="Profile.backend must be a backend class"):
+    with pytest.raises(TypeError, match=r"Profile\.backend must be a backend class"):
         dataclasses.replace(mine, backend="not a class")
 
 

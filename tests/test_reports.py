@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
-from html import escape
 import subprocess
+from html import escape
 
 import pytest
 
