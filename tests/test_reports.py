@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-from html import escape
 
 import pytest
+from markupsafe import escape
 
 from harness import reports
 from harness.clauses import CLAUSES
