@@ -53,14 +53,19 @@ class MindSporeEstimator:
 
         return nn.SoftmaxCrossEntropyWithLogits(sparse=True, reduction="mean")
 
-    def _optimizer(self, name: str, learning_rate: float) -> Any:
+    def _optimizers(self) -> Any:
+        """The module providing ``Adam`` and ``Momentum``."""
         from mindspore import nn
 
+        return nn
+
+    def _optimizer(self, name: str, learning_rate: float) -> Any:
+        optimizers = self._optimizers()
         params = self.network.trainable_params()
         if name == "adam":
-            return nn.Adam(params, learning_rate=learning_rate)
+            return optimizers.Adam(params, learning_rate=learning_rate)
         if name == "momentum":
-            return nn.Momentum(params, learning_rate=learning_rate, momentum=0.9)
+            return optimizers.Momentum(params, learning_rate=learning_rate, momentum=0.9)
         raise ValueError(f"optimizer must be 'adam' or 'momentum', got {name!r}")
 
     def _model(self, loss: Any, optimizer: Any) -> Any:

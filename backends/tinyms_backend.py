@@ -40,14 +40,8 @@ class TinyMSEstimator(MindSporeEstimator):
         losses = import_tinyms("tinyms.losses")
         return losses.SoftmaxCrossEntropyWithLogits(sparse=True, reduction="mean")
 
-    def _optimizer(self, name: str, learning_rate: float) -> Any:
-        optimizers = import_tinyms("tinyms.optimizers")
-        params = self.network.trainable_params()
-        if name == "adam":
-            return optimizers.Adam(params, learning_rate=learning_rate)
-        if name == "momentum":
-            return optimizers.Momentum(params, learning_rate=learning_rate, momentum=0.9)
-        raise ValueError(f"optimizer must be 'adam' or 'momentum', got {name!r}")
+    def _optimizers(self) -> Any:
+        return import_tinyms("tinyms.optimizers")
 
     def _model(self, loss: Any, optimizer: Any) -> Any:
         given = self._given_model

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["arrays", "distance", "same_weights", "shapes"]
+__all__ = ["arrays", "distance", "expect_pure", "same_weights", "shapes"]
 
 
 def arrays(weights: Any) -> list[np.ndarray]:
@@ -43,3 +43,20 @@ def first_difference(a: Any, b: Any) -> str:
         if not np.array_equal(x, y):
             return f"weights[{i}] differs by up to {np.abs(x - y).max():.3g}"
     return "no difference"
+
+
+def expect_pure(c: Any, backend: Any, method: str, calls: Any) -> None:
+    """Fail unless running ``calls(backend)`` leaves the weights and predictions alone."""
+    __tracebackhide__ = True
+    weights = backend.get_weights()
+    first = np.asarray(backend.predict(c.x()))
+    calls(backend)
+    after = backend.get_weights()
+    c.expect(same_weights(weights, after),
+             f"{method} changed the weights: {first_difference(weights, after)}",
+             "unchanged weights")
+    again = np.asarray(backend.predict(c.x()))
+    tol = c.profile.tolerances
+    c.expect(np.allclose(first, again, atol=tol.batch_atol, rtol=tol.batch_rtol),
+             f"predictions after {method} differ by up to {np.abs(first - again).max():.3g}",
+             "unchanged predictions")

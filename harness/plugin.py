@@ -238,4 +238,6 @@ def pytest_configure(config: pytest.Config) -> None:
         from hypothesis import settings
 
         settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+    if getattr(config.option, "dist", "no") == "load":
+        config.option.dist = "loadgroup"  # keep each profile (and its cached model) on one worker
     config.pluginmanager.register(ConformancePlugin(config), "sedna-conformance-session")
