@@ -106,14 +106,28 @@ class MSBackend(BackendBase):
         return path
 
     def train(self, train_data: Any, valid_data: Any = None, **kwargs: Any) -> Any:
-        """Train; with ``fine_tune`` and a checkpoint at ``model_save_path``, start from it."""
+        """Train; with ``fine_tune`` and a checkpoint at ``model_save_path``, start from it.
+
+        If training raises (bad data, interruption), the weights are restored.
+        """
         if train_data is None:
             raise TypeError("train_data is required: pass the training data (an object with "
                             ".x and .y, or an (x, y) tuple)")
-        if self.fine_tune:
-            self.finetune()
-        result = self._delegate("train", train_data=train_data, valid_data=valid_data,
-                                **kwargs)
+        try:
+            weights = self._weights()
+        except TypeError:
+            weights = None
+        saved, had_load = (weights.get() if weights else None), self.has_load
+        try:
+            if self.fine_tune:
+                self.finetune()
+            result = self._delegate("train", train_data=train_data, valid_data=valid_data,
+                                    **kwargs)
+        except BaseException:
+            if weights is not None and saved is not None:
+                weights.set(saved)  # a refused or interrupted train loses nothing
+            self.has_load = had_load
+            raise
         self.has_load = True
         return result
 

@@ -14,7 +14,7 @@ __all__ = ["CLAUSES", "CONTRACT_VERSION", "Clause", "get_clause", "match", "prer
            "run_order"]
 
 #: Version of the contract these clauses define; a clause records the one it appeared in.
-CONTRACT_VERSION = "1.0"
+CONTRACT_VERSION = "1.1"
 
 
 @dataclass(frozen=True)
@@ -40,9 +40,9 @@ class Clause:
 
 
 def _c(id: str, sentence: str, methods: str, fix: str, requires: str = "",
-       capabilities: str = "") -> Clause:
+       capabilities: str = "", since: str = "1.0") -> Clause:
     return Clause(id, sentence, tuple(methods.split()), fix, tuple(requires.split()),
-                  tuple(capabilities.split()))
+                  tuple(capabilities.split()), since)
 
 
 _CONSTRUCT = "construct.accepts-class"
@@ -227,6 +227,38 @@ _ALL = [
        "`sedna_conformance.backends` resolves by name.", "set_backend",
        "look the type up in importlib.metadata.entry_points(group=...)",
        "set_backend.unknown-falls-back"),
+    # -- robust (bad input) --------------------------------------------------------
+    _c("robust.train-rejects-bad-input", "`train` refuses malformed `train_data` (empty, wrong "
+       "rank or shape, mismatched lengths, labels out of range, NaN or infinite, None, "
+       "unsupported dtypes) with a `ValueError` or `TypeError` naming `train_data`.", "train",
+       "validate train_data before training (backends.data.as_arrays does) and let the "
+       "error propagate", _CONSTRUCT, since="1.1"),
+    _c("robust.train-bad-input-changes-nothing", "A refused `train` leaves the weights, "
+       "predictions and files as they were, and the backend usable.", "train",
+       "validate before loading a fine-tune checkpoint, or restore the weights when "
+       "training raises", "robust.train-rejects-bad-input load.round-trip weights.round-trip "
+       "predict.deterministic", since="1.1"),
+    _c("robust.predict-rejects-bad-input", "`predict` refuses malformed features with a "
+       "`ValueError` or `TypeError` naming `data`.", "predict",
+       "validate data before predicting and let the error propagate", _PREDICT, since="1.1"),
+    _c("robust.predict-bad-input-changes-nothing", "A refused `predict` leaves the weights, "
+       "predictions and files as they were.", "predict",
+       "do not reload or reset the model when predict fails",
+       "robust.predict-rejects-bad-input load.round-trip weights.round-trip predict.deterministic",
+       since="1.1"),
+    _c("robust.evaluate-rejects-bad-input", "`evaluate` refuses malformed `data` with a "
+       "`ValueError` or `TypeError` naming `data`.", "evaluate",
+       "validate data before evaluating and let the error propagate",
+       "evaluate.metrics-dict", since="1.1"),
+    _c("robust.evaluate-bad-input-changes-nothing", "A refused `evaluate` leaves the "
+       "weights, predictions and files as they were.", "evaluate",
+       "do not reload or reset the model when evaluate fails",
+       "robust.evaluate-rejects-bad-input load.round-trip weights.round-trip predict.deterministic",
+       since="1.1"),
+    _c("robust.float64", "Float64 features are accepted and cast (same predictions as "
+       "float32), or refused with a `TypeError` naming `data`, as the profile declares.",
+       "predict", "cast float64 to the model's dtype (x.astype(np.float32))", "predict.pure",
+       since="1.1"),
 ]
 
 CLAUSES: dict[str, Clause] = {c.id: c for c in _ALL}

@@ -31,7 +31,7 @@ def _register_hypothesis_profiles() -> None:
     from hypothesis import HealthCheck, settings
 
     common: dict[str, Any] = {
-        "deadline": None, "database": None,
+        "deadline": None, "database": None, "report_multiple_bugs": False,
         "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                   HealthCheck.data_too_large]}
     settings.register_profile("ci", derandomize=True, max_examples=4, print_blob=True, **common)

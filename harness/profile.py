@@ -37,6 +37,8 @@ class Capabilities:
         "Training twice from the same weights with the same seed gives the same weights.")
     registered_backend_type: bool = capability(
         "`set_backend` can build the backend from the profile's `backend_type`.")
+    accepts_float64: bool = capability(
+        "Float64 features are accepted and cast; without it they are refused with TypeError.")
 
     @classmethod
     def sentence(cls, name: str) -> str:

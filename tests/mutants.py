@@ -99,22 +99,21 @@ def _train_then(after: Callable[[MSBackend, Any], Any]) -> Callable[..., Any]:
     return train
 
 
-def _train_on_copy(self: MSBackend, train_data: Any, valid_data: Any = None,
-                   **kwargs: Any) -> Any:
-    if self.fine_tune:
-        self.finetune()
+def _delegate_on_copy(self: MSBackend, method: str, *args: Any, **kwargs: Any) -> Any:
+    if method != "train":
+        return MSBackend._delegate(self, method, *args, **kwargs)
     access = self._weights()
     saved = access.get()
-    fine_tune, self.fine_tune = self.fine_tune, False
     try:
-        return MSBackend.train(self, train_data, valid_data, **kwargs)
+        return MSBackend._delegate(self, method, *args, **kwargs)
     finally:
-        self.fine_tune = fine_tune
         access.set(saved)
 
 
 def _shuffled_labels(self: MSBackend, train_data: Any, valid_data: Any = None,
                      **kwargs: Any) -> Any:
+    if not hasattr(train_data, "y") or np.asarray(train_data.y).ndim != 1:
+        return MSBackend.train(self, train_data, valid_data, **kwargs)
     y = np.random.default_rng(1).permutation(np.asarray(train_data.y))
     return MSBackend.train(self, (np.asarray(train_data.x), y), valid_data, **kwargs)
 
@@ -134,8 +133,11 @@ def _random_seed(self: MSBackend, train_data: Any, valid_data: Any = None,
 
 def _always_fine_tune(self: MSBackend, train_data: Any, valid_data: Any = None,
                       **kwargs: Any) -> Any:
-    self.finetune()
-    return MSBackend.train(self, train_data, valid_data, **kwargs)
+    fine_tune, self.fine_tune = self.fine_tune, True
+    try:
+        return MSBackend.train(self, train_data, valid_data, **kwargs)
+    finally:
+        self.fine_tune = fine_tune
 
 
 def _forget_has_load(self: MSBackend, result: Any) -> Any:
@@ -196,6 +198,8 @@ def _evaluate_then(change: Callable[[MSBackend, Any], Any]) -> Callable[..., Any
 
 def _rolled_labels(self: MSBackend, data: Any, model_path: str | None = None,
                    **kwargs: Any) -> Any:
+    if not hasattr(data, "y") or np.asarray(data.y).ndim != 1:
+        return MSBackend.evaluate(self, data, model_path=model_path, **kwargs)
     rolled = (np.asarray(data.x), np.roll(np.asarray(data.y), 1))
     return MSBackend.evaluate(self, rolled, model_path=model_path, **kwargs)
 
@@ -333,6 +337,49 @@ def _set_float32_only(self: MSBackend, weights: Any) -> None:
     MSBackend.set_weights(self, weights)
 
 
+# -- robust ------------------------------------------------------------------------
+def _swallowing(method: str, fallback: Callable[[Any], Any]) -> Callable[..., Any]:
+    def call(self: MSBackend, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return getattr(MSBackend, method)(self, *args, **kwargs)
+        except (ValueError, TypeError):
+            data = args[0] if args else next(iter(kwargs.values()), None)
+            return fallback(data)
+    return call
+
+
+def _zeros_like_rows(data: Any) -> Any:
+    return np.zeros((len(data) if hasattr(data, "__len__") else 0, 3), np.float32)
+
+
+def _reloading(method: str) -> Callable[..., Any]:
+    def call(self: MSBackend, data: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return getattr(MSBackend, method)(self, data, *args, **kwargs)
+        except (ValueError, TypeError):
+            try:
+                self.load()  # "reset to the stored model" after a failure
+            except FileNotFoundError:
+                pass
+            raise
+    return call
+
+
+def _fine_tune_before_validating(self: MSBackend, train_data: Any, valid_data: Any = None,
+                                 **kwargs: Any) -> Any:
+    if self.fine_tune:
+        self.finetune()
+    result = self._delegate("train", train_data=train_data, valid_data=valid_data, **kwargs)
+    self.has_load = True
+    return result
+
+
+def _refuses_float64(self: MSBackend, data: Any, **kwargs: Any) -> Any:
+    if isinstance(data, np.ndarray) and data.dtype == np.float64:
+        raise TypeError("data must be float32")
+    return MSBackend.predict(self, data, **kwargs)
+
+
 # -- set_backend -------------------------------------------------------------------
 def _mutant_set_backend(*, upper: bool = True, use_config: bool = True, env_first: bool = True,
                         fallback: bool = True, none_check: bool = True,
@@ -402,7 +449,7 @@ MUTANTS: dict[str, tuple[str, dict[str, Any]]] = {
     "train.learns": ("trains on shuffled labels",
                      {"backend": _subclass("M", train=_shuffled_labels)}),
     "train.changes-weights": ("trains a copy and throws it away",
-                              {"backend": _subclass("M", train=_train_on_copy)}),
+                              {"backend": _subclass("M", _delegate=_delegate_on_copy)}),
     "train.result-json": ("returns NumPy scalars",
                           {"backend": _subclass("M", train=_train_then(_numpy_metrics))}),
     "train.valid-optional": ("requires valid_data",
@@ -497,6 +544,27 @@ MUTANTS: dict[str, tuple[str, dict[str, Any]]] = {
                                        {"set_backend": _mutant_set_backend(cuda=False)}),
     "set_backend.entry-point": ("knows only the built-in backends",
                                 {"set_backend": _mutant_set_backend(entry_points=False)}),
+    "robust.train-rejects-bad-input": ("swallows data errors in train",
+                                       {"backend": _subclass("M", train=_swallowing(
+                                           "train", lambda data: None))}),
+    "robust.train-bad-input-changes-nothing": (
+        "loads the fine-tune checkpoint before validating, restores nothing",
+        {"backend": _subclass("M", train=_fine_tune_before_validating)}),
+    "robust.predict-rejects-bad-input": ("returns zeros for data it cannot read",
+                                         {"backend": _subclass("M", predict=_swallowing(
+                                             "predict", _zeros_like_rows))}),
+    "robust.predict-bad-input-changes-nothing": ("reloads the stored model after a failure",
+                                                 {"backend": _subclass(
+                                                     "M", predict=_reloading("predict"))}),
+    "robust.evaluate-rejects-bad-input": ("reports zero metrics for data it cannot read",
+                                          {"backend": _subclass("M", evaluate=_swallowing(
+                                              "evaluate",
+                                              lambda data: {"accuracy": 0.0, "loss": 0.0}))}),
+    "robust.evaluate-bad-input-changes-nothing": ("reloads the stored model after a failure",
+                                                  {"backend": _subclass(
+                                                      "M", evaluate=_reloading("evaluate"))}),
+    "robust.float64": ("refuses float64 although the profile says it casts",
+                       {"backend": _subclass("M", predict=_refuses_float64)}),
 }
 
 

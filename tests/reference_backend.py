@@ -32,7 +32,8 @@ class SoftmaxRegression:
                          "learning_rate": learning_rate, "seed": seed}
 
     def _x(self, data: Any, argument: str, labels: bool) -> tuple[np.ndarray, Any]:
-        x, y = as_arrays(data, argument, labels=labels, num_classes=self.num_classes)
+        x, y = as_arrays(data, argument, labels=labels, num_classes=self.num_classes,
+                         feature_shape=(3, 32, 32))
         return x.reshape(len(x), -1), y
 
     def train(self, train_data: Any, valid_data: Any = None, **kwargs: Any) -> dict[str, float]:
@@ -97,12 +98,18 @@ class NumpyBackend(BackendBase):
         return [path, path + ".npz"]
 
     def train(self, train_data: Any, valid_data: Any = None, **kwargs: Any) -> Any:
-        if self.fine_tune:
-            try:
-                self.load()
-            except FileNotFoundError:
-                pass
-        result = self._call("train", train_data=train_data, valid_data=valid_data, **kwargs)
+        saved = self._instance().get_weights()
+        try:
+            if self.fine_tune:
+                try:
+                    self.load()
+                except FileNotFoundError:
+                    pass
+            result = self._call("train", train_data=train_data, valid_data=valid_data,
+                                **kwargs)
+        except BaseException:
+            self._instance().set_weights(saved)
+            raise
         self.has_load = True
         return result
 

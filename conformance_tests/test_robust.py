@@ -1,0 +1,150 @@
+"""robust.*: bad input gets a clear error and loses nothing."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+from hypothesis import given, note
+
+from conformance_tests.helpers import first_difference, same_weights
+from harness.plugin import clause
+from harness.session import ClauseRun
+from harness.strategies import FEATURE_FAULTS, LABEL_FAULTS, bad_features, bad_samples
+
+_ALL_FAULTS = [*FEATURE_FAULTS, *LABEL_FAULTS]
+
+
+def _files(folder: str) -> dict[str, tuple[int, int]]:
+    listing = {}
+    for root, _, names in os.walk(folder):
+        for name in names:
+            path = os.path.join(root, name)
+            info = os.stat(path)
+            listing[os.path.relpath(path, folder)] = (info.st_size, info.st_mtime_ns)
+    return listing
+
+
+def _refuses(c: ClauseRun, call: Any, argument: str, bad: Any) -> None:
+    __tracebackhide__ = True
+    note(f"input: {bad.label}")
+    try:
+        call(bad.value)
+    except (ValueError, TypeError) as error:
+        c.expect(argument in str(error),
+                 f"{type(error).__name__}({str(error)[:120]!r}) for {bad.label}",
+                 f"a message naming {argument!r}")
+        return
+    except Exception as error:
+        c.fail(f"{type(error).__name__}: {str(error)[:160]} for {bad.label}",
+               f"ValueError or TypeError naming {argument!r}")
+    c.fail(f"no error for {bad.label}", f"ValueError or TypeError naming {argument!r}")
+
+
+def _check_rejects(c: ClauseRun, method: str, argument: str, faults: list[str]) -> None:
+    backend = c.backend(trained=True)
+    call = getattr(backend, method)
+    if method == "train":  # as Sedna calls it; only train_data is malformed
+        def call(data: Any) -> Any:
+            return backend.train(data, valid_data=c.data.valid, **c.train_kwargs())
+    x, y = c.x(8), np.array(c.data.test.y[:8], copy=True)
+    for fault in faults:
+        strategy = bad_features(fault, x) if method == "predict" else \
+            bad_samples(fault, x, y, int(y.max()) + 1)
+
+        @given(bad=strategy)
+        def check(bad: Any) -> None:
+            _refuses(c, call, argument, bad)
+
+        check()
+
+
+def _state(backend: Any, c: ClauseRun, folder: str) -> tuple[Any, Any, Any]:
+    return backend.get_weights(), np.asarray(backend.predict(c.x())), _files(folder)
+
+
+def _check_changes_nothing(c: ClauseRun, method: str, faults: list[str]) -> None:
+    """A trained model in memory, a *different* (untrained) checkpoint at
+    model_save_path, fine_tune on: a refused call must not bring in the checkpoint.
+    """
+    other = c.backend(label="untrained")
+    folder = c.new_folder("models")
+    checkpoint = other.save(folder + os.sep)
+    trained_weights = c.backend(trained=True, label="trained").get_weights()
+    backend = c.backend(estimator=c.estimator(trained=True), fine_tune=True,
+                        model_save_path=checkpoint)
+    backend.predict(c.x(2))  # Sedna loads the model at model_save_path on first use
+    backend.set_weights(trained_weights)
+    before = _state(backend, c, folder)
+    x, y = c.x(8), np.array(c.data.test.y[:8], copy=True)
+    for fault in faults:
+        strategy = bad_features(fault, x) if method == "predict" else \
+            bad_samples(fault, x, y, int(y.max()) + 1)
+
+        @given(bad=strategy)
+        def check(bad: Any) -> None:
+            note(f"input: {bad.label}")
+            try:
+                getattr(backend, method)(bad.value)
+            except Exception:
+                pass
+            after = _state(backend, c, folder)
+            c.expect(same_weights(before[0], after[0]),
+                     f"weights changed after a refused {method}({bad.label}): "
+                     f"{first_difference(before[0], after[0])}", "unchanged weights")
+            c.expect(np.array_equal(before[1], after[1]),
+                     f"predictions changed after a refused {method}({bad.label})",
+                     "unchanged predictions")
+            c.expect(before[2] == after[2], f"files changed after a refused {method}"
+                     f"({bad.label}): {sorted(set(before[2]) ^ set(after[2]))}",
+                     "unchanged files")
+
+        check()
+
+
+@clause("robust.train-rejects-bad-input")
+def test_train_rejects_bad_input(conformance):
+    _check_rejects(conformance, "train", "train_data", _ALL_FAULTS)
+
+
+@clause("robust.train-bad-input-changes-nothing")
+def test_train_bad_input_changes_nothing(conformance):
+    _check_changes_nothing(conformance, "train", _ALL_FAULTS)
+
+
+@clause("robust.predict-rejects-bad-input")
+def test_predict_rejects_bad_input(conformance):
+    _check_rejects(conformance, "predict", "data", list(FEATURE_FAULTS))
+
+
+@clause("robust.predict-bad-input-changes-nothing")
+def test_predict_bad_input_changes_nothing(conformance):
+    _check_changes_nothing(conformance, "predict", list(FEATURE_FAULTS))
+
+
+@clause("robust.evaluate-rejects-bad-input")
+def test_evaluate_rejects_bad_input(conformance):
+    _check_rejects(conformance, "evaluate", "data", _ALL_FAULTS)
+
+
+@clause("robust.evaluate-bad-input-changes-nothing")
+def test_evaluate_bad_input_changes_nothing(conformance):
+    _check_changes_nothing(conformance, "evaluate", _ALL_FAULTS)
+
+
+@clause("robust.float64")
+def test_float64(conformance):
+    c = conformance
+    backend = c.backend(trained=True)
+    x = c.x()
+    if c.profile.capabilities.accepts_float64:
+        out64 = np.asarray(backend.predict(x.astype(np.float64)))
+        out32 = np.asarray(backend.predict(x))
+        tol = c.profile.tolerances
+        c.expect(np.allclose(out64, out32, atol=tol.batch_atol, rtol=tol.batch_rtol),
+                 f"float64 predictions differ from float32 by up to "
+                 f"{np.abs(out64 - out32).max():.3g}", "the same predictions (cast)")
+    else:
+        error = c.expect_raises(TypeError, backend.predict, x.astype(np.float64))
+        c.expect("data" in str(error), f"message {str(error)!r}", "it names 'data'")
