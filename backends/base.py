@@ -141,6 +141,10 @@ class BackendBase:
         ``model_save_path`` is used the same way.
         """
         name = model_name or self.model_name
+        if (not isinstance(name, str) or "\x00" in name or os.path.isabs(name)
+                or os.sep in name or "/" in name or name in (".", "..")):
+            raise ValueError(f"model_name must be a plain file name inside model_save_path "
+                             f"(no folders, '..', absolute paths or NUL bytes), got {name!r}")
         target = model_url or self.model_save_path
         if _is_remote(target):
             raise ValueError(f"model_url {target!r} is remote; this backend reads and writes "

@@ -259,6 +259,33 @@ _ALL = [
        "float32), or refused with a `TypeError` naming `data`, as the profile declares.",
        "predict", "cast float64 to the model's dtype (x.astype(np.float32))", "predict.pure",
        since="1.1"),
+    # -- ckpt (checkpoint safety) -----------------------------------------------------
+    _c("ckpt.refuses-corrupt", "`load` refuses a truncated, empty, random or "
+       "wrong-architecture checkpoint with a `ValueError`, and the model is unchanged.",
+       "load", "read into a temporary structure, check names and shapes, then write "
+       "(MindSpore: load_checkpoint(crc_check=True) and compare with the network)",
+       "load.round-trip", since="1.1"),
+    _c("ckpt.flipped-byte", "A single flipped byte anywhere in a checkpoint written by `save` "
+       "is detected on `load`, never loaded as silently wrong weights.", "save load",
+       "write and read checkpoints with a checksum (MindSpore: crc_check=True on both)",
+       "load.round-trip", since="1.1"),
+    _c("ckpt.no-pickle-execution", "Loading a file that holds a pickle payload never executes "
+       "code.", "load", "never unpickle model files (no torch.load/pickle.load/np.load with "
+       "allow_pickle=True)", "load.round-trip", since="1.1"),
+    _c("ckpt.interrupted-save", "A `save` killed part-way (SIGKILL) leaves the previous "
+       "checkpoint intact and loadable, and no partial file at the final path.", "save",
+       "write to a temporary file in the same folder, fsync, then os.replace it into place",
+       "load.round-trip save.location", since="1.1"),
+    _c("ckpt.name-escape", "A `model_name` that would escape `model_save_path` (`../x`, an "
+       "absolute path, a NUL byte) is refused with a `ValueError` and nothing is written.",
+       "save", "accept only plain file names as model_name", "save.location", since="1.1"),
+    _c("ckpt.read-only-folder", "Saving into a read-only folder raises `PermissionError` and "
+       "leaves no partial file.", "save", "let the PermissionError propagate and clean up "
+       "the temporary file", "save.location", "enforced_permissions", since="1.1"),
+    _c("ckpt.concurrent-saves", "Two processes saving to the same path at once leave one "
+       "complete, loadable checkpoint.", "save load",
+       "give each writer its own temporary file and rename atomically",
+       "load.round-trip save.location", since="1.1"),
 ]
 
 CLAUSES: dict[str, Clause] = {c.id: c for c in _ALL}

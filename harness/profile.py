@@ -37,6 +37,9 @@ class Capabilities:
         "Training twice from the same weights with the same seed gives the same weights.")
     registered_backend_type: bool = capability(
         "`set_backend` can build the backend from the profile's `backend_type`.")
+    enforced_permissions: bool = capability(
+        "File permissions are enforced for this process (not root), so a read-only folder "
+        "really is read-only.", default=True)
     accepts_float64: bool = capability(
         "Float64 features are accepted and cast; without it they are refused with TypeError.")
 
@@ -90,6 +93,9 @@ class Profile:
     architecture: str = ""
     requires_modules: tuple[str, ...] = ()
     seed: int = 0
+    foreign_checkpoint: Callable[[str], str] | None = None
+    """Writes, into the given folder, a well-formed checkpoint of another architecture and
+    returns its path (for ``ckpt.refuses-corrupt``); ``None`` skips that variant."""
 
     def __post_init__(self) -> None:
         if not self.name or not isinstance(self.name, str):

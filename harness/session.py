@@ -71,6 +71,8 @@ class ProfileCache:
 
 
 _CACHES: dict[str, ProfileCache] = {}
+#: profile name -> the ``--profile`` spec it came from (for child processes).
+PROFILE_SPECS: dict[str, str] = {}
 
 
 def cache_for(profile: Profile) -> ProfileCache:

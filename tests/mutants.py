@@ -380,6 +380,126 @@ def _refuses_float64(self: MSBackend, data: Any, **kwargs: Any) -> Any:
     return MSBackend.predict(self, data, **kwargs)
 
 
+# -- ckpt ----------------------------------------------------------------------------
+def _load_partial(self: MSBackend, model_url: str = "", model_name: str | None = None,
+                  **kwargs: Any) -> None:
+    """Loads whatever matches by name and shape, like load_param_into_net(strict=False)."""
+    from backends.checkpoint import read_checkpoint
+
+    path = self.resolve_existing(model_url, model_name)
+    stored = read_checkpoint(path)
+    access = self._weights()
+    current = access.get()
+    for i, name in enumerate(access.names):
+        if name in stored and stored[name].shape == current[i].shape:
+            current[i] = stored[name]
+    access.set(current)
+    self.has_load = True
+
+
+def _ms_save(names: Any, arrays: Any, path: str, crc: bool) -> str:
+    import mindspore
+    from mindspore import Tensor
+
+    from backends.checkpoint import checkpoint_file
+
+    final = checkpoint_file(path)
+    os.makedirs(os.path.dirname(final) or ".", exist_ok=True)
+    temp = os.path.join(os.path.dirname(final) or ".", f".m{os.getpid()}-{os.urandom(4).hex()}.ckpt")
+    entries = [{"name": n, "data": Tensor(a)} for n, a in zip(names, arrays, strict=True)]
+    mindspore.save_checkpoint(entries, temp, crc_check=crc)
+    os.replace(temp, final)
+    return final
+
+
+def _save_without_crc(self: MSBackend, model_url: str = "", model_name: str | None = None) -> str:
+    access = self._weights()
+    return _ms_save(access.names, access.get(), self.model_path(model_url, model_name), False)
+
+
+def _load_without_crc(self: MSBackend, model_url: str = "", model_name: str | None = None,
+                      **kwargs: Any) -> None:
+    import mindspore
+
+    path = self.resolve_existing(model_url, model_name)
+    try:
+        stored = {k: v.asnumpy() for k, v in mindspore.load_checkpoint(path).items()}
+        access = self._weights()
+        arrays = [stored[n] for n in access.names]
+    except Exception as error:
+        raise ValueError(str(error)) from None
+    access.set(check_weights(arrays, access.get(), access.names))
+    self.has_load = True
+
+
+def _load_with_pickle_fallback(self: MSBackend, model_url: str = "",
+                               model_name: str | None = None, **kwargs: Any) -> None:
+    import pickle
+
+    try:
+        return MSBackend.load(self, model_url, model_name, **kwargs)
+    except ValueError:
+        path = self.resolve_existing(model_url, model_name)
+        try:
+            with open(path, "rb") as handle:
+                pickle.load(handle)  # "legacy model files"
+        except Exception:
+            pass
+        raise
+
+
+def _save_in_place_slowly(self: MSBackend, model_url: str = "",
+                          model_name: str | None = None) -> str:
+    """Serialise, then write straight over the final file in small, slow chunks."""
+    import time
+
+    access = self._weights()
+    final = self.model_path(model_url, model_name)
+    scratch = tempfile.mkdtemp(prefix="mutant-")
+    data = open(_ms_save(access.names, access.get(), os.path.join(scratch, "m"), True),
+                "rb").read()
+    target = final if final.endswith(".ckpt") else final + ".ckpt"
+    os.makedirs(os.path.dirname(target) or ".", exist_ok=True)
+    with open(target, "wb") as handle:
+        for start in range(0, len(data), 2048):
+            handle.write(data[start:start + 2048])
+            handle.flush()
+            time.sleep(0.002)
+    return target
+
+
+def _save_fixed_temp(self: MSBackend, model_url: str = "", model_name: str | None = None) -> str:
+    access = self._weights()
+    final = self.model_path(model_url, model_name)
+    final = final if final.endswith(".ckpt") else final + ".ckpt"
+    import mindspore
+    from mindspore import Tensor
+
+    os.makedirs(os.path.dirname(final) or ".", exist_ok=True)
+    temp = final + ".tmp.ckpt"  # one name for every writer
+    entries = [{"name": n, "data": Tensor(a)}
+               for n, a in zip(access.names, access.get(), strict=True)]
+    mindspore.save_checkpoint(entries, temp, crc_check=True)
+    os.replace(temp, final)
+    return final
+
+
+def _save_swallows_permission(self: MSBackend, model_url: str = "",
+                              model_name: str | None = None) -> str:
+    try:
+        return MSBackend.save(self, model_url, model_name)
+    except PermissionError:
+        return self.model_path(model_url, model_name)
+
+
+def _model_path_unchecked(self: MSBackend, model_url: str = "",
+                          model_name: str | None = None) -> str:
+    target = model_url or self.model_save_path
+    if os.path.isdir(target) or target.endswith(os.sep) or not os.path.splitext(target)[1]:
+        return os.path.join(target, model_name or self.model_name)
+    return target
+
+
 # -- set_backend -------------------------------------------------------------------
 def _mutant_set_backend(*, upper: bool = True, use_config: bool = True, env_first: bool = True,
                         fallback: bool = True, none_check: bool = True,
@@ -565,12 +685,37 @@ MUTANTS: dict[str, tuple[str, dict[str, Any]]] = {
                                                       "M", evaluate=_reloading("evaluate"))}),
     "robust.float64": ("refuses float64 although the profile says it casts",
                        {"backend": _subclass("M", predict=_refuses_float64)}),
+    "ckpt.refuses-corrupt": ("loads whatever parameters match (strict=False)",
+                             {"backend": _subclass("M", load=_load_partial)}),
+    "ckpt.flipped-byte": ("saves and loads without a checksum",
+                          {"backend": _subclass("M", save=_save_without_crc,
+                                                load=_load_without_crc)}),
+    "ckpt.no-pickle-execution": ("falls back to unpickling unreadable files",
+                                 {"backend": _subclass("M", load=_load_with_pickle_fallback)}),
+    "ckpt.interrupted-save": ("writes over the final file in place",
+                              {"backend": _subclass("M", save=_save_in_place_slowly)}),
+    "ckpt.name-escape": ("joins any model_name onto the folder",
+                         {"backend": _subclass("M", model_path=_model_path_unchecked)}),
+    "ckpt.read-only-folder": ("swallows PermissionError and returns the path",
+                              {"backend": _subclass("M", save=_save_swallows_permission)}),
+    "ckpt.concurrent-saves": ("every writer uses the same temporary file",
+                              {"backend": _subclass("M", save=_save_fixed_temp)}),
 }
 
 
 def mutant_name(clause_id: str) -> str:
     """The profile name of the mutant for ``clause_id``."""
     return f"mutant-{clause_id}"
+
+
+#: Clauses that start child processes: the zoo runs them only on the storage mutants.
+SUBPROCESS_CLAUSES = ("ckpt.interrupted-save", "ckpt.concurrent-saves")
+
+
+def storage_mutant_profiles() -> list[Profile]:
+    """The mutants of save/load/checkpoint behaviour (what the subprocess clauses touch)."""
+    return [p for p in mutant_profiles()
+            if p.name.split("-", 1)[1].split(".")[0] in ("save", "load", "ckpt")]
 
 
 def mutant_profiles() -> list[Profile]:

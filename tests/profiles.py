@@ -24,10 +24,11 @@ def zoo_base() -> Profile:
     """
     from backends import MSBackend
     from fixtures.datasets import make_splits
+    from fixtures.estimators import foreign_checkpoint
     from tests.reference_backend import SoftmaxRegression
 
     return Profile(name="zoo-base", backend=MSBackend, estimator=SoftmaxRegression,
                    datasets=make_splits, backend_type="MINDSPORE",
                    options={"mode": "pynative"}, architecture="softmax-regression",
                    quick_train_kwargs={"epochs": 1, "learning_rate": 0.01},
-                   requires_modules=("mindspore",))
+                   requires_modules=("mindspore",), foreign_checkpoint=foreign_checkpoint)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import zipfile
 from typing import Any
 
 import numpy as np
@@ -82,8 +83,13 @@ class SoftmaxRegression:
         return target
 
     def load(self, model_url: str) -> None:
-        with np.load(model_url, allow_pickle=False) as stored:
-            self.set_weights([stored["weight"], stored["bias"]])
+        try:
+            with np.load(model_url, allow_pickle=False) as stored:
+                arrays = [stored["weight"], stored["bias"]]
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError) as error:
+            raise ValueError(f"model file {model_url!r} is not an intact .npz of this "
+                             f"model: {error}") from None
+        self.set_weights(arrays)
 
     def load_weights(self, model_path: str) -> None:
         self.load(model_url=model_path)
@@ -142,4 +148,6 @@ def reference_profile() -> Profile:
 
     return Profile(name="numpy-reference", backend=NumpyBackend, estimator=SoftmaxRegression,
                    datasets=make_splits, architecture="softmax-regression",
-                   quick_train_kwargs={"epochs": 1, "learning_rate": 0.01})
+                   quick_train_kwargs={"epochs": 1, "learning_rate": 0.01},
+                   foreign_checkpoint=lambda folder: SoftmaxRegression(features=12).save(
+                       os.path.join(folder, "small.npz")))

@@ -1,0 +1,213 @@
+"""ckpt.*: checkpoints are trustworthy, even on flaky disks and with hostile files."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import stat
+import subprocess
+import sys
+import time
+from typing import Any
+
+from hypothesis import given, note
+from hypothesis import strategies as st
+
+from conformance_tests.helpers import first_difference, same_weights
+from harness.plugin import clause
+from harness.session import PROFILE_SPECS, ClauseRun
+
+
+def _refused_and_unchanged(c: ClauseRun, backend: Any, path: str, what: str,
+                           errors: tuple[type[BaseException], ...] = (ValueError,)) -> None:
+    __tracebackhide__ = True
+    before = backend.get_weights()
+    try:
+        backend.load(model_url=path)
+    except errors:
+        pass
+    except Exception as error:
+        c.fail(f"{type(error).__name__}: {str(error)[:160]} loading {what}",
+               " or ".join(e.__name__ for e in errors))
+    else:
+        c.fail(f"{what} was loaded without error", "it is refused")
+    c.expect(same_weights(before, backend.get_weights()),
+             f"the model changed after refusing {what}: "
+             f"{first_difference(before, backend.get_weights())}", "an unchanged model")
+
+
+@clause("ckpt.refuses-corrupt")
+def test_refuses_corrupt(conformance):
+    c = conformance
+    good = c.backend(trained=True, label="writer").save()
+    data = open(good, "rb").read()
+    backend = c.backend(trained=True)
+    suffix = os.path.splitext(good)[1]
+    variants = {"a truncated checkpoint": data[: len(data) // 2], "an empty file": b"",
+                "random bytes": os.urandom(len(data))}
+    for what, content in variants.items():
+        path = c.path(f"corrupt-{len(content)}{suffix}")
+        with open(path, "wb") as handle:
+            handle.write(content)
+        _refused_and_unchanged(c, backend, path, what)
+    if c.profile.foreign_checkpoint is not None:
+        foreign = c.profile.foreign_checkpoint(c.new_folder("foreign"))
+        _refused_and_unchanged(c, backend, foreign, "a checkpoint of another architecture")
+
+
+@clause("ckpt.flipped-byte")
+def test_flipped_byte(conformance):
+    c = conformance
+    writer = c.backend(trained=True, label="writer")
+    good = writer.save()
+    expected = writer.get_weights()
+    data = open(good, "rb").read()
+    reader = c.backend(label="reader")
+    suffix = os.path.splitext(good)[1]
+
+    def check(position: int, bit: int) -> None:
+        flipped = bytearray(data)
+        flipped[position] ^= 1 << bit
+        path = c.path(f"flipped-{position}-{bit}{suffix}")
+        with open(path, "wb") as handle:
+            handle.write(bytes(flipped))
+        try:
+            reader.load(model_url=path)
+        except Exception:
+            return
+        c.expect(same_weights(reader.get_weights(), expected),
+                 f"byte {position} (bit {bit}) flipped: loaded without error, "
+                 f"{first_difference(reader.get_weights(), expected)}",
+                 "an error (or, for a byte that carries no data, the exact weights)")
+
+    for position in (len(data) // 3, len(data) // 2, len(data) - 8):
+        check(position, 0)
+
+    @given(position=st.integers(0, len(data) - 1), bit=st.integers(0, 7))
+    def draw(position: int, bit: int) -> None:
+        note(f"flip bit {bit} of byte {position} of {len(data)}")
+        check(position, bit)
+
+    draw()
+
+
+class _Payload:
+    def __init__(self, marker: str) -> None:
+        self.marker = marker
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (open, (self.marker, "w"))
+
+
+@clause("ckpt.no-pickle-execution")
+def test_no_pickle_execution(conformance):
+    c = conformance
+    backend = c.backend(trained=True)
+    marker = c.path("PWNED")
+    good = c.backend(label="writer").save()
+    path = c.path("payload" + os.path.splitext(good)[1])
+    with open(path, "wb") as handle:
+        pickle.dump(_Payload(marker), handle)
+    try:
+        backend.load(model_url=path)
+    except Exception:
+        pass
+    c.expect(not os.path.exists(marker), "loading the pickle payload created the marker file",
+             "no code executed")
+
+
+def _child(c: ClauseRun, weights_from: str, folder: str, name: str, times: int,
+           wait_go: bool = False) -> Any:
+    spec = PROFILE_SPECS.get(c.profile.name, c.profile.name)
+    command = [sys.executable, "-m", "harness.child", "save-loop", "--profile", spec,
+               "--name", c.profile.name, "--weights-from", weights_from, "--folder", folder,
+               "--model-name", name, "--times", str(times)] + (["--wait-go"] if wait_go else [])
+    c.log.calls.append("subprocess: " + " ".join(command))
+    return subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env={**os.environ, "GLOG_v": "3"})
+
+
+def _loads_as_one_of(c: ClauseRun, path: str, candidates: dict[str, Any], what: str) -> None:
+    __tracebackhide__ = True
+    reader = c.backend(label="reader")
+    try:
+        reader.load(model_url=path)
+    except Exception as error:
+        c.fail(f"{what}: the file at the final path does not load "
+               f"({type(error).__name__}: {str(error)[:120]})", "a complete checkpoint")
+    got = reader.get_weights()
+    c.expect(any(same_weights(got, w) for w in candidates.values()),
+             f"{what}: the file holds none of {sorted(candidates)}", "one complete checkpoint")
+
+
+@clause("ckpt.interrupted-save")
+def test_interrupted_save(conformance):
+    c = conformance
+    folder = c.new_folder("models")
+    previous = c.backend(label="previous", model_save_path=folder, model_name="m.ckpt")
+    path = previous.save()
+    trained_file = c.cache.checkpoint()
+    trained_weights = c.backend(trained=True, label="trained").get_weights()
+    child = _child(c, trained_file, folder, "m.ckpt", 100000)
+    assert child.stdout is not None
+    ready = child.stdout.readline().strip()
+    if ready != "ready":
+        child.kill()
+        error = child.stderr.read()[-300:] if child.stderr else ""
+        c.fail(f"the saving child did not start: {error}", "a child saving in a loop")
+    time.sleep(1.0)
+    child.send_signal(signal.SIGKILL)
+    child.wait(timeout=60)
+    c.expect(os.path.isfile(path), f"no file at {path!r} after the kill", "the checkpoint")
+    _loads_as_one_of(c, path, {"the previous checkpoint": previous.get_weights(),
+                               "a completed save": trained_weights}, "after SIGKILL mid-save")
+
+
+@clause("ckpt.name-escape")
+def test_name_escape(conformance):
+    c = conformance
+    folder = c.new_folder("inside")
+    backend = c.backend(trained=True, model_save_path=folder)
+    outside = c.path("escaped")
+    for name in ("../escaped.ckpt", os.path.abspath(outside) + ".ckpt", "bad\x00name.ckpt"):
+        error = c.expect_raises(ValueError, backend.save, model_name=name)
+        c.expect("model_name" in str(error), f"message {str(error)!r} for {name!r}",
+                 "it names model_name")
+    written = sorted(p for p in os.listdir(c.folder) if p.startswith("escaped"))
+    c.expect(not written and not os.listdir(folder), f"files written: {written}",
+             "nothing written")
+
+
+@clause("ckpt.read-only-folder")
+def test_read_only_folder(conformance):
+    c = conformance
+    folder = c.new_folder("read-only")
+    backend = c.backend(trained=True, model_save_path=folder)
+    os.chmod(folder, stat.S_IRUSR | stat.S_IXUSR)
+    try:
+        c.expect_raises(PermissionError, backend.save)
+    finally:
+        os.chmod(folder, stat.S_IRWXU)
+    c.expect(not os.listdir(folder), f"left {os.listdir(folder)}", "no partial file")
+
+
+@clause("ckpt.concurrent-saves")
+def test_concurrent_saves(conformance):
+    c = conformance
+    folder = c.new_folder("models")
+    trained_file = c.cache.checkpoint()
+    children = [_child(c, trained_file, folder, "m.ckpt", 200, wait_go=True)
+                for _ in range(2)]
+    for child in children:  # both ready, then both go at once
+        ready = child.stdout.readline().strip()
+        c.expect(ready == "ready", f"a saving child did not start: {ready!r}", "'ready'")
+    for child in children:
+        child.stdin.write("go\n")
+        child.stdin.flush()
+    for child in children:
+        _, err = child.communicate(timeout=600)
+        c.expect(child.returncode == 0, f"a saving child failed: {err[-300:]}", "exit 0")
+    path = os.path.join(folder, "m.ckpt")
+    trained = c.backend(trained=True, label="trained").get_weights()
+    _loads_as_one_of(c, path, {"the saved model": trained}, "after two concurrent savers")
