@@ -11,10 +11,15 @@ from __future__ import annotations
 import os
 import tempfile
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-__all__ = ["CHECKPOINT_SUFFIX", "checkpoint_file", "read_checkpoint", "write_checkpoint"]
+if TYPE_CHECKING:
+    from backends.weights import WeightsAccess
+
+__all__ = ["CHECKPOINT_SUFFIX", "checkpoint_file", "load_into", "read_checkpoint",
+           "write_checkpoint"]
 
 CHECKPOINT_SUFFIX = ".ckpt"
 
@@ -70,3 +75,22 @@ def read_checkpoint(path: str) -> dict[str, np.ndarray]:
         raise ValueError(f"model file {path!r} is not an intact MindSpore checkpoint: "
                          f"{exc}") from None
     return {name: np.array(p.asnumpy(), copy=True) for name, p in params.items()}
+
+
+def load_into(weights: WeightsAccess, path: str, *, allow_extra: bool = False) -> None:
+    """Read the checkpoint at ``path`` and write it into ``weights``, all or nothing.
+
+    Every parameter of ``weights`` must be stored with its shape; parameters the model
+    does not have are refused unless ``allow_extra``. Raises before writing anything.
+    """
+    from backends.weights import check_weights
+
+    stored = read_checkpoint(path)
+    missing = [n for n in weights.names if n not in stored]
+    extra = [] if allow_extra else [n for n in stored if n not in set(weights.names)]
+    if missing or extra:
+        raise ValueError(f"checkpoint {path!r} does not fit this model: {len(missing)} "
+                         f"parameters missing (e.g. {missing[:2]}), {len(extra)} unexpected "
+                         f"(e.g. {extra[:2]}); was it saved from the same architecture?")
+    weights.set(check_weights([stored[n] for n in weights.names], weights.get(),
+                              weights.names, argument=f"checkpoint {path!r}"))

@@ -17,9 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from backends.checkpoint import read_checkpoint, write_checkpoint
+from backends.checkpoint import load_into, write_checkpoint
 from backends.data import as_arrays, batches
-from backends.weights import CellWeights, check_weights
+from backends.weights import CellWeights
 
 __all__ = ["MindSporeEstimator", "cross_entropy"]
 
@@ -151,12 +151,4 @@ class MindSporeEstimator:
 
     def load_weights(self, model_path: str) -> None:
         """Load the checkpoint at ``model_path``; every parameter must match."""
-        weights = CellWeights(self.network)
-        stored = read_checkpoint(model_path)
-        missing = [n for n in weights.names if n not in stored]
-        if missing:
-            raise ValueError(f"checkpoint {model_path!r} does not fit this network: "
-                             f"{len(missing)} parameters missing, e.g. {missing[:3]}")
-        arrays = check_weights([stored[n] for n in weights.names], weights.get(),
-                               weights.names, argument=f"checkpoint {model_path!r}")
-        weights.set(arrays)
+        load_into(CellWeights(self.network), model_path, allow_extra=True)

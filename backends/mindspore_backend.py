@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from backends.base import BackendBase
-from backends.checkpoint import read_checkpoint, write_checkpoint
+from backends.checkpoint import load_into, write_checkpoint
 from backends.estimators import MindSporeEstimator
 from backends.weights import WeightsAccess, check_weights, resolve_weights
 
@@ -89,20 +89,19 @@ class MSBackend(BackendBase):
         """A checkpoint save to ``path`` lands at ``path`` or ``path + ".ckpt"``."""
         return [path] if path.endswith(".ckpt") else [path, path + ".ckpt"]
 
-    def _checkpoint_exists(self) -> bool:
+    def _existing_checkpoint(self) -> str | None:
+        """The checkpoint at ``model_save_path``/``model_name``, if there is one."""
         try:
-            self.resolve_existing()
+            return self.resolve_existing()
         except (FileNotFoundError, ValueError):
-            return False
-        return True
+            return None
 
     # -- the Sedna API ----------------------------------------------------------------
     def finetune(self) -> str | None:
         """Load the checkpoint at ``model_save_path`` if there is one; return its path."""
-        if not self._checkpoint_exists():
-            return None
-        path = self.resolve_existing()
-        self.load(model_url=path)
+        path = self._existing_checkpoint()
+        if path is not None:
+            self.load(model_url=path)
         return path
 
     def train(self, train_data: Any, valid_data: Any = None, **kwargs: Any) -> Any:
@@ -136,8 +135,10 @@ class MSBackend(BackendBase):
         return self.train(*args, **kwargs)
 
     def _ensure_loaded(self) -> None:
-        if not self.has_load and self._checkpoint_exists():
-            self.load()
+        if not self.has_load:
+            path = self._existing_checkpoint()
+            if path is not None:
+                self.load(model_url=path)
 
     def predict(self, data: Any, **kwargs: Any) -> Any:
         """Predict ``data``, loading the model at ``model_save_path`` first if none is."""
@@ -188,16 +189,7 @@ class MSBackend(BackendBase):
         except TypeError:
             super().load(path, **kwargs)
             return
-        stored = read_checkpoint(path)
-        missing = [n for n in weights.names if n not in stored]
-        extra = [n for n in stored if n not in set(weights.names)]
-        if missing or extra:
-            raise ValueError(f"checkpoint {path!r} does not fit this model: {len(missing)} "
-                             f"parameters missing (e.g. {missing[:2]}), {len(extra)} unexpected "
-                             f"(e.g. {extra[:2]}); was it saved from the same architecture?")
-        arrays = check_weights([stored[n] for n in weights.names], weights.get(),
-                               weights.names, argument=f"checkpoint {path!r}")
-        weights.set(arrays)
+        load_into(weights, path)
         self.has_load = True
 
     def load_weights(self) -> None:

@@ -55,12 +55,9 @@ def set_backend(estimator: Any = None, config: dict[str, Any] | None = None) -> 
         return None
     config = dict(config or {})
     backend_type = (os.getenv("BACKEND_TYPE") or config.get("backend_type") or "UNKNOWN").upper()
-    device = (os.getenv("DEVICE_CATEGORY") or config.get("device_category") or "CPU").upper()
-    use_cuda = False
-    if os.getenv("CUDA_VISIBLE_DEVICES"):
-        use_cuda = True
-        device = "GPU"
-        os.environ["DEVICE_CATEGORY"] = device
+    use_cuda = bool(os.getenv("CUDA_VISIBLE_DEVICES"))
+    if use_cuda:  # as Sedna: the device category becomes GPU (CPU otherwise, unused here)
+        os.environ["DEVICE_CATEGORY"] = "GPU"
     cls = backend_class(backend_type)
     if cls is None:
         warnings.warn(f"{backend_type} Not Support yet, use itself", stacklevel=2)

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["arrays", "distance", "expect_pure", "same_weights", "shapes"]
+__all__ = ["arrays", "distance", "expect_pure", "expect_refused", "same_weights", "shapes"]
 
 
 def arrays(weights: Any) -> list[np.ndarray]:
@@ -60,3 +60,23 @@ def expect_pure(c: Any, backend: Any, method: str, calls: Any) -> None:
     c.expect(np.allclose(first, again, atol=tol.batch_atol, rtol=tol.batch_rtol),
              f"predictions after {method} differ by up to {np.abs(first - again).max():.3g}",
              "unchanged predictions")
+
+
+def expect_refused(c: Any, backend: Any, what: str, errors: tuple[type[BaseException], ...],
+                   call: Any, *args: Any, **kwargs: Any) -> None:
+    """Fail unless ``call(*args, **kwargs)`` raises one of ``errors`` and leaves the weights."""
+    __tracebackhide__ = True
+    expected = " or ".join(e.__name__ for e in errors)
+    before = backend.get_weights()
+    try:
+        call(*args, **kwargs)
+    except errors:
+        pass
+    except Exception as error:
+        c.fail(f"{type(error).__name__}: {str(error)[:160]} for {what}", expected)
+    else:
+        c.fail(f"no error for {what}", expected)
+    after = backend.get_weights()
+    c.expect(same_weights(before, after),
+             f"the model changed after refusing {what}: {first_difference(before, after)}",
+             "an unchanged model")

@@ -14,27 +14,14 @@ from typing import Any
 from hypothesis import given, note
 from hypothesis import strategies as st
 
-from conformance_tests.helpers import first_difference, same_weights
+from conformance_tests.helpers import expect_refused, first_difference, same_weights
 from harness.plugin import clause
 from harness.session import PROFILE_SPECS, ClauseRun
 
 
-def _refused_and_unchanged(c: ClauseRun, backend: Any, path: str, what: str,
-                           errors: tuple[type[BaseException], ...] = (ValueError,)) -> None:
+def _refused_and_unchanged(c: ClauseRun, backend: Any, path: str, what: str) -> None:
     __tracebackhide__ = True
-    before = backend.get_weights()
-    try:
-        backend.load(model_url=path)
-    except errors:
-        pass
-    except Exception as error:
-        c.fail(f"{type(error).__name__}: {str(error)[:160]} loading {what}",
-               " or ".join(e.__name__ for e in errors))
-    else:
-        c.fail(f"{what} was loaded without error", "it is refused")
-    c.expect(same_weights(before, backend.get_weights()),
-             f"the model changed after refusing {what}: "
-             f"{first_difference(before, backend.get_weights())}", "an unchanged model")
+    expect_refused(c, backend, f"loading {what}", (ValueError,), backend.load, model_url=path)
 
 
 @clause("ckpt.refuses-corrupt")

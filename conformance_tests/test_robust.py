@@ -26,6 +26,13 @@ def _files(folder: str) -> dict[str, tuple[int, int]]:
     return listing
 
 
+def _bad_input(method: str, fault: str, x: np.ndarray, y: np.ndarray) -> Any:
+    """The strategy for ``fault`` in what ``method`` takes: features, or labelled data."""
+    if method == "predict":
+        return bad_features(fault, x)
+    return bad_samples(fault, x, y, int(y.max()) + 1)
+
+
 def _refuses(c: ClauseRun, call: Any, argument: str, bad: Any) -> None:
     __tracebackhide__ = True
     note(f"input: {bad.label}")
@@ -50,8 +57,7 @@ def _check_rejects(c: ClauseRun, method: str, argument: str, faults: list[str]) 
             return backend.train(data, valid_data=c.data.valid, **c.train_kwargs())
     x, y = c.x(8), np.array(c.data.test.y[:8], copy=True)
     for fault in faults:
-        strategy = bad_features(fault, x) if method == "predict" else \
-            bad_samples(fault, x, y, int(y.max()) + 1)
+        strategy = _bad_input(method, fault, x, y)
 
         @given(bad=strategy)
         def check(bad: Any) -> None:
@@ -79,8 +85,7 @@ def _check_changes_nothing(c: ClauseRun, method: str, faults: list[str]) -> None
     before = _state(backend, c, folder)
     x, y = c.x(8), np.array(c.data.test.y[:8], copy=True)
     for fault in faults:
-        strategy = bad_features(fault, x) if method == "predict" else \
-            bad_samples(fault, x, y, int(y.max()) + 1)
+        strategy = _bad_input(method, fault, x, y)
 
         @given(bad=strategy)
         def check(bad: Any) -> None:

@@ -8,7 +8,13 @@ import numpy as np
 from hypothesis import given, note
 from hypothesis import strategies as st
 
-from conformance_tests.helpers import arrays, first_difference, same_weights, shapes
+from conformance_tests.helpers import (
+    arrays,
+    expect_refused,
+    first_difference,
+    same_weights,
+    shapes,
+)
 from harness.plugin import clause
 
 
@@ -96,22 +102,16 @@ def test_transfer(conformance):
 
 
 def _rejects(c, backend, bad, what):
-    before = backend.get_weights()
-    error = c.expect_raises(ValueError, backend.set_weights, bad)
-    c.expect(same_weights(before, backend.get_weights()),
-             f"set_weights({what}) raised {type(error).__name__} but changed the weights "
-             f"({first_difference(before, backend.get_weights())})", "no change")
+    expect_refused(c, backend, f"set_weights({what})", (ValueError,), backend.set_weights, bad)
 
 
 @clause("weights.wrong-count")
 def test_wrong_count(conformance):
     c = conformance
     backend = c.backend(trained=True)
-    weights = arrays(backend.get_weights())
     other = arrays(c.backend(label="other").get_weights())
     _rejects(c, backend, [w.tolist() for w in other[:-1]], "one array too few")
     _rejects(c, backend, [w.tolist() for w in other] + [[0.0]], "one array too many")
-    del weights
 
 
 @clause("weights.wrong-shape")

@@ -144,12 +144,12 @@ class ConformancePlugin:
         if status is None:
             return
         message = ""
+        run = getattr(item, "funcargs", {}).get("conformance")
         if status in ("failed", "error", "xfailed") and call.excinfo is not None:
             error = call.excinfo.value
             if isinstance(error, ClauseFailure):
                 message = str(error)
             else:
-                run = getattr(item, "funcargs", {}).get("conformance")
                 calls = run.log.summary() if run is not None else ""
                 message = format_failure(get_clause(clause_id),
                                          f"{type(error).__name__}: {first_line(error)}",
@@ -159,7 +159,6 @@ class ConformancePlugin:
             message = str(report.longrepr[2]) if isinstance(report.longrepr, tuple) else ""
         elif status == "xpassed":
             message = f"unexpectedly passed; declared: {profile.expected_failure(clause_id)}"
-        run = getattr(item, "funcargs", {}).get("conformance")
         backend_s = run.log.backend_s if run is not None and report.when == "call" else 0.0
         key = (profile.name, clause_id)
         if status in _BLOCKING or key not in self.outcomes:

@@ -161,28 +161,28 @@ def _as_profile(value: Any, source: str) -> Profile:
 
 
 def load_profiles(spec: str) -> list[Profile]:
-    """Resolve ``--profile``: a name, or ``module:attribute`` holding a profile, a list of
-    profiles, or a function returning either.
+    """Resolve ``--profile``: a bundled/entry-point name, or ``module:attribute`` holding a
+    profile, a list of profiles, or a function returning either (called once).
     """
-    if ":" in spec:
-        module_name, _, attr = spec.partition(":")
-        value = getattr(importlib.import_module(module_name), attr, None)
-        if callable(value) and not isinstance(value, Profile):
-            value = value()
-        if isinstance(value, list | tuple):
-            return [_as_profile(v, spec) for v in value]
-    return [load_profile(spec)]
+    if ":" not in spec:
+        return [get_profile(spec)]
+    module_name, _, attr = spec.partition(":")
+    module = importlib.import_module(module_name)
+    try:
+        value = getattr(module, attr)
+    except AttributeError:
+        raise AttributeError(f"module {module_name!r} has no attribute {attr!r} "
+                             f"(from --profile {spec})") from None
+    if callable(value) and not isinstance(value, Profile):
+        value = value()
+    if isinstance(value, list | tuple):
+        return [_as_profile(v, spec) for v in value]
+    return [_as_profile(value, spec)]
 
 
 def load_profile(spec: str) -> Profile:
-    """Resolve ``--profile``: a bundled/entry-point name, or ``module:attribute``."""
-    if ":" in spec:
-        module_name, _, attr = spec.partition(":")
-        module = importlib.import_module(module_name)
-        try:
-            value = getattr(module, attr)
-        except AttributeError:
-            raise AttributeError(f"module {module_name!r} has no attribute {attr!r} "
-                                 f"(from --profile {spec})") from None
-        return _as_profile(value, spec)
-    return get_profile(spec)
+    """Resolve ``--profile`` to exactly one profile (see :func:`load_profiles`)."""
+    profiles = load_profiles(spec)
+    if len(profiles) != 1:
+        raise ValueError(f"--profile {spec} gives {len(profiles)} profiles, expected one")
+    return profiles[0]
