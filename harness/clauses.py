@@ -14,7 +14,7 @@ __all__ = ["CLAUSES", "CONTRACT_VERSION", "Clause", "get_clause", "match", "prer
            "run_order"]
 
 #: Version of the contract these clauses define; a clause records the one it appeared in.
-CONTRACT_VERSION = "1.1"
+CONTRACT_VERSION = "1.2"
 
 
 @dataclass(frozen=True)
@@ -286,6 +286,59 @@ _ALL = [
        "complete, loadable checkpoint.", "save load",
        "give each writer its own temporary file and rename atomically",
        "load.round-trip save.location", since="1.1"),
+    # -- sedna (the jobs' call shapes, one scenario per job) ---------------------------
+    _c("sedna.incremental-learning", "Incremental learning works step by step: "
+       "`train(train_data=, valid_data=)` gives a result that `model_info` reports as JSON; "
+       "`save(path)` returns an existing file; `evaluate(data=, model_path=url)` after setting "
+       "`model_save_path = url` reports each candidate model's own metrics; `load(url)` of a "
+       "newer model hot-updates `predict(x, kwargs={...})`.",
+       "train save evaluate load predict", "accept Sedna's keyword names (`train_data`, "
+       "`valid_data`, `data`, `model_path`) and positional paths; evaluate the model at "
+       "model_path, not the live one",
+       "train.result-json save.returns-existing-file evaluate.model-path "
+       "evaluate.agrees-with-predict load.round-trip load.path-and-url "
+       "load.second-load-replaces predict.extra-kwargs predict.deterministic", since="1.2"),
+    _c("sedna.inference", "The inference worker's call shape works: a fresh backend "
+       "`load(url)`s the deployed model and `predict(x, kwargs={...})` gives the trainer's "
+       "predictions, for a single sample as for a batch.", "load predict",
+       "accept a literal `kwargs=` keyword in predict and return one row per sample",
+       "load.round-trip load.path-and-url save.returns-existing-file predict.extra-kwargs "
+       "predict.one-row-per-sample predict.deterministic predict.input-untouched",
+       since="1.2"),
+    _c("sedna.federated-learning", "Federated learning works: two clients start from the "
+       "same weights, train on disjoint halves, send `get_weights()` through JSON; their "
+       "FedAvg (by position, weighted by `len(train_data)`) set into both makes them predict "
+       "identically and at least as accurately on the union as the worse client.",
+       "train get_weights set_weights predict", "keep get_weights' order and shapes fixed, "
+       "before and after training, and train from the weights set",
+       "weights.json-transport weights.fedavg train.changes-weights train.valid-optional "
+       "predict.deterministic", since="1.2"),
+    _c("sedna.multi-task", "Multi-task models saved side by side with "
+       "`save(model_name=\"task-N.<ext>\")` each load back, from the returned path, as that "
+       "task's model.", "save load predict", "keep the requested name (append the "
+       "framework suffix, never replace the extension) and return the file written",
+       "save.any-extension save.returns-existing-file load.round-trip load.path-and-url "
+       "predict.deterministic predict.input-untouched", since="1.2"),
+    _c("sedna.lifelong-no-data", "`train()` without data raises a `TypeError` naming "
+       "`train_data` (not a crash deep inside) and changes nothing.", "train",
+       "make train_data a required parameter, or check it first",
+       "robust.train-rejects-bad-input weights.stable", since="1.2"),
+    _c("sedna.set-backend-job", "Through `set_backend`, with `BACKEND_TYPE` set as Sedna's "
+       "worker pods set it and `config` carrying `base_model_url`/`model_url`/`model_name`, "
+       "the backend fine-tunes from the base model and runs the incremental-learning steps.",
+       "set_backend train save evaluate", "pass the config through unchanged and keep "
+       "fine_tune=True so training starts from base_model_url",
+       "sedna.incremental-learning set_backend.config-reaches-backend "
+       "train.fine-tune-from-checkpoint", "registered_backend_type", since="1.2"),
+    # -- interop (profiles sharing an architecture tag) ------------------------------
+    _c("interop.checkpoint", "A checkpoint saved by this backend loads into every other "
+       "profile of the same architecture with bit-identical predictions.", "save load predict",
+       "write plain framework checkpoints with the network's own parameter names",
+       "load.round-trip", since="1.2"),
+    _c("interop.weights", "Weights from this backend's `get_weights` `set_weights` into every "
+       "other profile of the same architecture exactly.", "get_weights set_weights",
+       "return the network's parameters in its own order, as float32 nested lists",
+       "weights.round-trip", since="1.2"),
 ]
 
 CLAUSES: dict[str, Clause] = {c.id: c for c in _ALL}

@@ -21,6 +21,13 @@ def _list(_: argparse.Namespace) -> int:
     return 0
 
 
+def _schema(_: argparse.Namespace) -> int:
+    from harness.results import report_schema
+
+    print(json.dumps(report_schema(), indent=2))
+    return 0
+
+
 def _run(args: argparse.Namespace, pytest_args: list[str]) -> int:
     import pytest
 
@@ -65,11 +72,12 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--report-dir", default="reports",
                      help="where conformance.json/.md/.html and junit.xml go (default: reports)")
     commands.add_parser("list", help="print every clause with its sentence")
+    commands.add_parser("schema", help="print the JSON Schema of conformance.json")
     args, rest = parser.parse_known_args(argv)
-    if args.command == "list":
+    if args.command in ("list", "schema"):
         if rest:
             parser.error(f"unrecognized arguments: {' '.join(rest)}")
-        return _list(args)
+        return _list(args) if args.command == "list" else _schema(args)
     return _run(args, rest)
 
 

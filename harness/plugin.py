@@ -2,13 +2,15 @@
 
 Registered under ``pytest11``, so it is active wherever the package is installed; it
 only acts on tests marked with a clause. Options: ``--profile`` (repeatable),
-``--conformance-report``, ``--conformance-markdown``, ``--conformance-html``; the
-hypothesis profiles ``ci``, ``dev`` and ``thorough`` are registered for
+``--conformance-report``, ``--conformance-markdown``, ``--conformance-html``,
+``--isolate`` and ``--clause-timeout`` (see :mod:`harness.isolation`); the hypothesis
+profiles ``ci``, ``dev`` and ``thorough`` are registered for
 ``--hypothesis-profile`` (default ``ci``).
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import time
 from collections.abc import Generator
@@ -18,13 +20,21 @@ import pytest
 
 from harness.checks import ClauseFailure, first_line, format_failure
 from harness.clauses import CLAUSES, get_clause, prerequisites, run_order
+from harness.isolation import (
+    CHILD_OPTION,
+    DEFAULT_CLAUSE_TIMEOUT,
+    Journal,
+    Watchdog,
+    read_child_files,
+    supervise,
+)
 from harness.profile import Capabilities, Profile, bundled_profile_names, get_profile, load_profiles
 from harness.results import RunResult
 
 __all__ = ["clause"]
 
 _ORDER = {cid: i for i, cid in enumerate(run_order())}
-_BLOCKING = ("failed", "error", "blocked", "xfailed")
+_BLOCKING = ("failed", "crashed", "timed_out", "error", "blocked", "xfailed")
 
 
 def _register_hypothesis_profiles() -> None:
@@ -56,6 +66,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--conformance-report", metavar="PATH", help="write the JSON report")
     group.addoption("--conformance-markdown", metavar="PATH", help="write the Markdown report")
     group.addoption("--conformance-html", metavar="PATH", help="write the HTML matrix")
+    group.addoption("--isolate", action="store_true",
+                    help="run each profile's clauses in a child process, so a clause that "
+                         "crashes or hangs the interpreter is reported crashed/timed_out "
+                         "and the run goes on (profiles can ask for this: isolate=True)")
+    group.addoption("--clause-timeout", type=float, default=DEFAULT_CLAUSE_TIMEOUT,
+                    metavar="SECONDS",
+                    help="in isolated runs, a clause running longer is reported timed_out "
+                         f"(default {DEFAULT_CLAUSE_TIMEOUT:g})")
+    group.addoption(CHILD_OPTION, help=argparse.SUPPRESS)
 
 
 class ConformancePlugin:
@@ -67,6 +86,19 @@ class ConformancePlugin:
         self.outcomes: dict[tuple[str, str], str] = {}
         self.result = RunResult()
         self.started = time.perf_counter()
+        self.journal: Journal | None = None
+        self.watchdog: Watchdog | None = None
+        self.todo: set[str] | None = None
+        child = config.getoption("sedna_child_journal")
+        if child:
+            self.journal = Journal(child)
+            self.watchdog = Watchdog(self.journal, config.getoption("clause_timeout"))
+            self.todo, self.outcomes = read_child_files(child)
+
+    @property
+    def reporting(self) -> bool:
+        """Whether this process writes the reports (not an xdist worker, not a child)."""
+        return not hasattr(self.config, "workerinput") and self.journal is None
 
     @property
     def profiles(self) -> list[Profile]:
@@ -114,6 +146,65 @@ class ConformancePlugin:
                                          _ORDER[_clause_of(it)]))  # type: ignore[index]
         for position, item in zip(positions, conformance, strict=True):
             items[position] = item
+        if self.todo is not None:  # an isolated child runs what its supervisor left
+            dropped = [item for item in items if item.nodeid not in self.todo]
+            items[:] = [item for item in items if item.nodeid in self.todo]
+            self.config.hook.pytest_deselected(items=dropped)
+
+    # -- isolation --------------------------------------------------------------------
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> bool | None:
+        """With isolation, run the isolated profiles' clauses under :func:`supervise`."""
+        if not self.reporting or session.config.option.collectonly:
+            return None
+        everything = self.config.getoption("isolate")
+        isolated = [item for item in session.items if _clause_of(item) and (
+            everything or getattr(_profile_of(item), "isolate", False))]
+        if not isolated:
+            return None
+        if session.testsfailed and not session.config.option.continue_on_collection_errors:
+            raise session.Interrupted(f"{session.testsfailed} errors during collection")
+        chosen = set(isolated)
+        in_process = [item for item in session.items if item not in chosen]
+        for i, item in enumerate(in_process):
+            nextitem = in_process[i + 1] if i + 1 < len(in_process) else None
+            item.config.hook.pytest_runtest_protocol(item=item, nextitem=nextitem)
+            if session.shouldfail or session.shouldstop:
+                return True
+        groups: dict[str, list[pytest.Item]] = {}
+        for item in isolated:
+            groups.setdefault(_profile_of(item).name, []).append(item)  # type: ignore[union-attr]
+        supervise(session, list(groups.values()), outcomes=self.outcomes,
+                  timeout=self.config.getoption("clause_timeout"), lost_report=self._lost_report)
+        return True
+
+    def _lost_report(self, item: pytest.Item, status: str, what: str,
+                     log_path: str) -> list[tuple[str, Any]]:
+        clause_id, profile = _clause_of(item), _profile_of(item)
+        assert clause_id is not None and profile is not None
+        if status == "timed_out":
+            observed = (f"still running after {self.config.getoption('clause_timeout'):g} s "
+                        f"(--clause-timeout); {what}")
+        else:
+            observed = what
+        message = format_failure(get_clause(clause_id), observed, "the clause to finish",
+                                 f"reproduce: profile={profile.name} seed={profile.seed}; "
+                                 f"the child's output (stacks included): {log_path}")
+        return [("sedna_profile", profile.name), ("sedna_clause", clause_id),
+                ("sedna_status", status), ("sedna_message", message), ("sedna_backend_s", 0.0)]
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_protocol(self, item: pytest.Item) -> Generator[None, Any, None]:
+        if self.journal is None or self.watchdog is None:
+            yield
+            return
+        self.journal.write("start", item.nodeid)
+        self.watchdog.start(item.nodeid)
+        try:
+            yield
+        finally:
+            self.watchdog.stop()
+            self.journal.write("finish", item.nodeid)
 
     # -- running ----------------------------------------------------------------------
     @pytest.hookimpl(tryfirst=True)
@@ -160,25 +251,29 @@ class ConformancePlugin:
         elif status == "xpassed":
             message = f"unexpectedly passed; declared: {profile.expected_failure(clause_id)}"
         backend_s = run.log.backend_s if run is not None and report.when == "call" else 0.0
-        key = (profile.name, clause_id)
-        if status in _BLOCKING or key not in self.outcomes:
-            self.outcomes[key] = status
         report.user_properties.extend([
             ("sedna_profile", profile.name), ("sedna_clause", clause_id),
             ("sedna_status", status), ("sedna_message", message),
             ("sedna_backend_s", backend_s)])
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        if hasattr(self.config, "workerinput"):
-            return  # xdist workers: the controller records what they send
+        if self.journal is not None:  # an isolated child: stream it to the supervisor
+            data = self.config.hook.pytest_report_to_serializable(config=self.config,
+                                                                  report=report)
+            self.journal.write("report", report.nodeid, report=data)
         props: dict[str, Any] = dict(report.user_properties)
         if "sedna_status" not in props:
             return
+        key, status = (props["sedna_profile"], props["sedna_clause"]), props["sedna_status"]
+        if status in _BLOCKING or key not in self.outcomes:
+            self.outcomes[key] = status
+        if not self.reporting:
+            return  # xdist workers and children: the controller records what they send
         self.result.record(props["sedna_profile"], props["sedna_clause"], props["sedna_status"],
                            props["sedna_message"], report.duration, props["sedna_backend_s"])
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        if hasattr(self.config, "workerinput"):
+        if not self.reporting:
             return
         self.result.wall_s = time.perf_counter() - self.started
         from harness import reports
@@ -192,7 +287,7 @@ class ConformancePlugin:
                 writer(self.result, path)
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        if hasattr(self.config, "workerinput") or not self.result.profiles:
+        if not self.reporting or not self.result.profiles:
             return
         from harness import reports
 
@@ -244,6 +339,9 @@ def pytest_configure(config: pytest.Config) -> None:
         from hypothesis import settings
 
         settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+    if config.getoption("isolate") and getattr(config.option, "dist", "no") != "no":
+        raise pytest.UsageError("--isolate runs each profile in its own child process; "
+                                "drop -n/--dist (pytest-xdist) when isolating")
     if getattr(config.option, "dist", "no") == "load":
         config.option.dist = "loadgroup"  # keep each profile (and its cached model) on one worker
     config.pluginmanager.register(ConformancePlugin(config), "sedna-conformance-session")

@@ -93,6 +93,9 @@ class Profile:
     architecture: str = ""
     requires_modules: tuple[str, ...] = ()
     seed: int = 0
+    isolate: bool = False
+    """Run this profile's clauses in a worker process even without ``--isolate``, for
+    backends that may crash or hang the interpreter (see :mod:`harness.isolation`)."""
     foreign_checkpoint: Callable[[str], str] | None = None
     """Writes, into the given folder, a well-formed checkpoint of another architecture and
     returns its path (for ``ckpt.refuses-corrupt``); ``None`` skips that variant."""

@@ -11,6 +11,7 @@ from harness.results import STATUSES, RunResult
 __all__ = ["summary_text", "write_html", "write_json", "write_markdown"]
 
 _SYMBOLS = {"passed": "✅ passed", "failed": "❌ failed", "error": "💥 error",
+            "crashed": "☠️ crashed", "timed_out": "⏱️ timed_out",
             "blocked": "⛔ blocked", "xfailed": "⚠️ xfailed", "xpassed": "❓ xpassed",
             "skipped": "➖ skipped"}
 

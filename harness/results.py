@@ -10,13 +10,28 @@ from typing import Any
 
 from harness.clauses import CONTRACT_VERSION
 
-__all__ = ["STATUSES", "ClauseResult", "RunResult", "environment"]
+__all__ = ["STATUSES", "STATUS_MEANINGS", "ClauseResult", "RunResult", "environment",
+           "report_schema"]
 
 #: Every status a clause can have, worst first.
-STATUSES = ("failed", "error", "blocked", "xpassed", "xfailed", "skipped", "passed")
+STATUSES = ("failed", "crashed", "timed_out", "error", "blocked", "xpassed", "xfailed",
+            "skipped", "passed")
 _SEVERITY = {status: len(STATUSES) - i for i, status in enumerate(STATUSES)}
 #: Statuses that make a run fail.
-FAILING = ("failed", "error")
+FAILING = ("failed", "crashed", "timed_out", "error")
+#: What each status means (the report schema and the docs are generated from this).
+STATUS_MEANINGS = {
+    "failed": "the backend broke the clause",
+    "crashed": "the process running the clause died (segfault, abort); isolated runs only",
+    "timed_out": "the clause ran past --clause-timeout and its process was ended; "
+                 "isolated runs only",
+    "error": "the clause could not be set up or torn down",
+    "blocked": "not run because a prerequisite clause did not pass",
+    "xpassed": "passed although the profile declares it an expected failure",
+    "xfailed": "failed as the profile declares",
+    "skipped": "not applicable: the profile lacks a capability the clause needs",
+    "passed": "the backend meets the clause",
+}
 
 
 @dataclass
@@ -103,3 +118,32 @@ class RunResult:
         for name, profile in data["profiles"].items():
             run.profiles[name] = {cid: ClauseResult(**r) for cid, r in profile["clauses"].items()}
         return run
+
+
+def report_schema() -> dict[str, Any]:
+    """JSON Schema (draft 2020-12) of the JSON report, generated from :data:`STATUSES`."""
+    seconds = {"type": "number", "minimum": 0}
+    clause = {"type": "object", "required": ["status", "message", "duration_s", "backend_s"],
+              "properties": {"status": {"enum": list(STATUSES),
+                                        "description": "; ".join(f"{s}: {m}" for s, m
+                                                                 in STATUS_MEANINGS.items())},
+                             "message": {"type": "string"},
+                             "duration_s": seconds, "backend_s": seconds}}
+    summary = {"type": "object", "required": list(STATUSES), "additionalProperties": False,
+               "properties": {s: {"type": "integer", "minimum": 0} for s in STATUSES}}
+    profile = {"type": "object", "required": ["summary", "clauses"],
+               "properties": {"summary": summary,
+                              "clauses": {"type": "object", "additionalProperties": clause}}}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "Sedna backend conformance report",
+        "type": "object",
+        "required": ["contract_version", "environment", "wall_s", "profiles"],
+        "properties": {
+            "contract_version": {"type": "string"},
+            "environment": {"type": "object",
+                            "required": ["python", "mindspore", "tinyms", "numpy", "platform"]},
+            "wall_s": seconds,
+            "profiles": {"type": "object", "additionalProperties": profile},
+        },
+    }

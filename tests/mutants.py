@@ -504,7 +504,7 @@ def _model_path_unchecked(self: MSBackend, model_url: str = "",
 def _mutant_set_backend(*, upper: bool = True, use_config: bool = True, env_first: bool = True,
                         fallback: bool = True, none_check: bool = True,
                         base_first: bool = True, cuda: bool = True,
-                        entry_points: bool = True) -> Callable[..., Any]:
+                        entry_points: bool = True, fine_tune: bool = True) -> Callable[..., Any]:
     """``backends.set_backend`` with one of Sedna's rules switched off."""
 
     def set_backend(estimator: Any = None, config: dict[str, Any] | None = None) -> Any:
@@ -527,7 +527,9 @@ def _mutant_set_backend(*, upper: bool = True, use_config: bool = True, env_firs
             cls = BackendBase
         first, second = ("base_model_url", "model_url") if base_first else \
             ("model_url", "base_model_url")
+        extra = {} if fine_tune else {"fine_tune": False}
         return cls(estimator=estimator, use_cuda=bool(os.getenv("CUDA_VISIBLE_DEVICES")) and cuda,
+                   **extra,
                    model_save_path=config.get(first) or config.get(second),
                    model_name=config.get("model_name"), model_save_url=config.get("model_url"))
 
@@ -544,6 +546,81 @@ def _model_name_without_fine_tune(self: MSBackend) -> str:
 
 def _model_name_ignores_default(self: MSBackend) -> str:
     return f"model{'_finetune_' if self.fine_tune else ''}{self.framework}.ckpt"
+
+
+# -- sedna jobs and interop ------------------------------------------------------------
+def _evaluate_eval_data(self: MSBackend, eval_data: Any, model_path: str | None = None,
+                        **kwargs: Any) -> Any:
+    return MSBackend.evaluate(self, eval_data, model_path=model_path, **kwargs)
+
+
+def _squeezes_with_kwargs(self: MSBackend, data: Any, **kwargs: Any) -> Any:
+    out = MSBackend.predict(self, data, **kwargs)
+    return np.squeeze(np.asarray(out)) if "kwargs" in kwargs else out
+
+
+def _fl_set(self: MSBackend, weights: Any) -> None:
+    MSBackend.set_weights(self, weights)
+    self.__dict__["_weights_were_set"] = True
+
+
+def _fl_train(self: MSBackend, train_data: Any, valid_data: Any = None, **kwargs: Any) -> Any:
+    result = MSBackend.train(self, train_data, valid_data, **kwargs)
+    if self.__dict__.get("_weights_were_set"):
+        self.__dict__["_reverse"] = True
+    return result
+
+
+def _fl_get(self: MSBackend) -> Any:
+    weights = MSBackend.get_weights(self)
+    return weights[::-1] if self.__dict__.get("_reverse") else weights
+
+
+def _save_ignores_plain_model_name(self: MSBackend, model_url: str = "",
+                                   model_name: str | None = None) -> str:
+    if model_name and os.path.basename(model_name) == model_name and "\0" not in model_name:
+        model_name = None  # "the folder's model name wins"
+    return MSBackend.save(self, model_url, model_name)
+
+
+_MISSING: Any = object()
+
+
+def _train_crashes_without_data(self: MSBackend, train_data: Any = _MISSING,
+                                valid_data: Any = None, **kwargs: Any) -> Any:
+    if train_data is _MISSING:
+        raise AttributeError("'NoneType' object has no attribute 'x'")
+    return MSBackend.train(self, train_data, valid_data, **kwargs)
+
+
+_PREFIX = "backbone."
+
+
+def _save_prefixed(self: MSBackend, model_url: str = "", model_name: str | None = None) -> str:
+    access = self._weights()
+    return write_checkpoint(self.model_path(model_url, model_name),
+                            [_PREFIX + n for n in access.names], access.get())
+
+
+def _load_prefixed(self: MSBackend, model_url: str = "", model_name: str | None = None,
+                   **kwargs: Any) -> None:
+    from backends.checkpoint import read_checkpoint
+
+    stored = read_checkpoint(self.resolve_existing(model_url, model_name))
+    stored = {n[len(_PREFIX):] if n.startswith(_PREFIX) else n: a for n, a in stored.items()}
+    access = self._weights()
+    if set(stored) != set(access.names):
+        raise ValueError("checkpoint does not fit this model")
+    access.set(check_weights([stored[n] for n in access.names], access.get(), access.names))
+    self.has_load = True
+
+
+def _reversed_get(self: MSBackend) -> Any:
+    return MSBackend.get_weights(self)[::-1]
+
+
+def _reversed_set(self: MSBackend, weights: Any) -> None:
+    MSBackend.set_weights(self, list(weights)[::-1])
 
 
 #: clause id -> (what the mutant does, the backend class or set_backend it swaps in).
@@ -700,7 +777,28 @@ MUTANTS: dict[str, tuple[str, dict[str, Any]]] = {
                               {"backend": _subclass("M", save=_save_swallows_permission)}),
     "ckpt.concurrent-saves": ("every writer uses the same temporary file",
                               {"backend": _subclass("M", save=_save_fixed_temp)}),
+    "sedna.incremental-learning": ("evaluate's data parameter is named eval_data",
+                                   {"backend": _subclass("M", evaluate=_evaluate_eval_data)}),
+    "sedna.inference": ("squeezes the output when called with kwargs= (one sample -> 1-D)",
+                        {"backend": _subclass("M", predict=_squeezes_with_kwargs)}),
+    "sedna.federated-learning": ("after set_weights then train, get_weights is reversed",
+                                 {"backend": _subclass("M", set_weights=_fl_set, train=_fl_train,
+                                                       get_weights=_fl_get)}),
+    "sedna.multi-task": ("save(model_name=...) writes the default name instead",
+                         {"backend": _subclass("M", save=_save_ignores_plain_model_name)}),
+    "sedna.lifelong-no-data": ("train() without data crashes deep inside (AttributeError)",
+                               {"backend": _subclass("M", train=_train_crashes_without_data)}),
+    "sedna.set-backend-job": ("set_backend builds the backend with fine_tune=False",
+                              {"set_backend": _mutant_set_backend(fine_tune=False)}),
+    "interop.checkpoint": ("saves parameter names with a 'backbone.' prefix only it strips",
+                           {"backend": _subclass("M", save=_save_prefixed, load=_load_prefixed)}),
+    "interop.weights": ("get_weights/set_weights in reverse layer order",
+                        {"backend": _subclass("M", get_weights=_reversed_get,
+                                              set_weights=_reversed_set)}),
 }
+
+#: Clauses between profiles: their mutants get a clean twin of the same architecture.
+INTEROP_CLAUSES = tuple(c for c in MUTANTS if c.startswith("interop."))
 
 
 def mutant_name(clause_id: str) -> str:
@@ -719,14 +817,56 @@ def storage_mutant_profiles() -> list[Profile]:
 
 
 def mutant_profiles() -> list[Profile]:
-    """One profile per mutant, on the zoo base; backend mutants are not registered types."""
+    """One profile per mutant, on the zoo base; backend mutants are not registered types.
+
+    Only the interop mutants declare an architecture, each its own, shared with a clean
+    twin of the zoo base (``twin-<clause>``); ``zoo-twin`` partners the zoo base itself.
+    """
     from tests.profiles import zoo_base
 
     base = zoo_base()
-    profiles = []
+    profiles = [dataclasses.replace(base, name="zoo-twin")]
     for clause_id, (description, change) in MUTANTS.items():
+        change = {**change, "architecture": ""}
         if "backend" in change:
-            change = {**change, "backend_type": None}
+            change["backend_type"] = None
             change["backend"].__doc__ = f"Mutant for {clause_id}: {description}."
+        if clause_id in INTEROP_CLAUSES:
+            change["architecture"] = f"{base.architecture}/{clause_id}"
+            profiles.append(dataclasses.replace(base, name=f"twin-{clause_id}",
+                                                architecture=change["architecture"]))
         profiles.append(dataclasses.replace(base, name=mutant_name(clause_id), **change))
     return profiles
+
+
+# -- isolation: backends that take the interpreter down ------------------------------
+def _segfaults(self: MSBackend, *args: Any, **kwargs: Any) -> Any:
+    """Reads address 0: a real SIGSEGV, as a broken native extension would."""
+    import ctypes
+
+    return ctypes.string_at(0)
+
+
+def _hangs(self: MSBackend, *args: Any, **kwargs: Any) -> Any:
+    """Waits forever, as a deadlocked data pipeline would."""
+    import threading
+
+    threading.Event().wait()
+
+
+#: Profiles whose clauses must come out ``crashed`` / ``timed_out`` in an isolated run.
+CRASH_MUTANTS: dict[str, tuple[str, str, dict[str, Any]]] = {
+    "mutant-segfaults-in-evaluate": ("evaluate.metrics-dict", "crashed",
+                                     {"backend": _subclass("M", evaluate=_segfaults)}),
+    "mutant-hangs-in-load-weights": ("load.load-weights", "timed_out",
+                                     {"backend": _subclass("M", load_weights=_hangs)}),
+}
+
+
+def crash_profiles() -> list[Profile]:
+    """The segfaulting and the hanging mutant, on the zoo base."""
+    from tests.profiles import zoo_base
+
+    base = zoo_base()
+    return [dataclasses.replace(base, name=name, backend_type=None, **change)
+            for name, (_, _, change) in CRASH_MUTANTS.items()]

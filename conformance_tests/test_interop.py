@@ -1,0 +1,64 @@
+"""interop.*: profiles that declare the same architecture exchange models exactly.
+
+The clause on profile P checks P as the source and every other profile of the run with
+P's ``architecture`` tag as the target; run both profiles to check both directions.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from conformance_tests.helpers import first_difference, same_weights
+from harness.plugin import clause
+from harness.session import ClauseRun
+
+
+def _partners(c, request):
+    plugin = request.config.pluginmanager.getplugin("sedna-conformance-session")
+    tag = c.profile.architecture
+    partners = [p for p in plugin.profiles if tag and p.architecture == tag
+                and p.name != c.profile.name]
+    if not partners:
+        pytest.skip(f"no other profile in this run declares architecture {tag!r}"
+                    if tag else f"profile {c.profile.name!r} declares no architecture tag")
+    return [ClauseRun(p, c.clause, c.path(p.name)) for p in partners]
+
+
+@clause("interop.checkpoint")
+def test_checkpoint(conformance, request):
+    c = conformance
+    source = c.backend(trained=True, label="source")
+    path = source.save()
+    x = c.x()
+    want = np.asarray(source.predict(x))
+    for partner in _partners(c, request):
+        partner.log = c.log
+        target = partner.backend(label=f"target_{partner.profile.name}")
+        try:
+            target.load(path)
+        except Exception as error:
+            c.fail(f"{partner.profile.name} cannot load this backend's checkpoint: "
+                   f"{type(error).__name__}: {str(error)[:200]}", "it loads")
+        got = np.asarray(target.predict(x))
+        c.expect(got.shape == want.shape and np.array_equal(got, want),
+                 f"{partner.profile.name} predicts differently from the loaded checkpoint (up "
+                 f"to {np.abs(got - want).max() if got.shape == want.shape else 'n/a'})",
+                 "bit-identical predictions")
+
+
+@clause("interop.weights")
+def test_weights(conformance, request):
+    c = conformance
+    weights = c.backend(trained=True, label="source").get_weights()
+    for partner in _partners(c, request):
+        partner.log = c.log
+        target = partner.backend(label=f"target_{partner.profile.name}")
+        try:
+            target.set_weights(weights)
+        except Exception as error:
+            c.fail(f"{partner.profile.name}.set_weights(this backend's weights) raised "
+                   f"{type(error).__name__}: {str(error)[:200]}", "the weights set")
+        got = target.get_weights()
+        c.expect(same_weights(got, weights), f"{partner.profile.name} holds other weights: "
+                 f"{first_difference(got, weights)}", "exactly this backend's weights")

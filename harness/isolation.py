@@ -1,0 +1,248 @@
+"""Isolation: a backend that crashes or hangs costs one clause, never the run.
+
+With ``--isolate`` (or a profile's ``isolate=True``) the controlling pytest process
+collects as usual but runs no clause itself: :func:`supervise` starts, per profile, a
+child pytest process that runs that profile's clauses and streams every report back
+through a :class:`Journal` (JSON lines, written before a crash can lose them). When the
+child dies inside a clause (segfault, ``os.abort``) that clause is reported ``crashed``;
+when a clause runs past ``--clause-timeout`` the child's :class:`Watchdog` (or, as a
+backstop, the supervisor) ends it and the clause is reported ``timed_out``. Either way
+a new child picks up the profile's remaining clauses, with the outcomes so far, so
+prerequisites still block, and every report is written at the end.
+
+A hang in code that never releases the GIL escapes the watchdog thread; the supervisor
+then kills the child a grace period later.
+"""
+
+from __future__ import annotations
+
+import faulthandler
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import pytest
+
+__all__ = ["CHILD_OPTION", "DEFAULT_CLAUSE_TIMEOUT", "Journal", "LostReport", "Watchdog",
+           "child_arguments", "read_child_files", "supervise"]
+
+#: Seconds a clause may run in an isolated child before it is reported ``timed_out``.
+DEFAULT_CLAUSE_TIMEOUT = 600.0
+#: The hidden option that makes a pytest process an isolated child; its value is the journal.
+CHILD_OPTION = "--sedna-child-journal"
+_TIMEOUT_EXIT_CODE = 70  # EX_SOFTWARE
+_GRACE_S = 30.0  # the supervisor's backstop beyond the clause timeout
+#: Options of the controlling run a child must not inherit (they name its outputs or
+#: distribute it); ``True`` if the option takes a value.
+_PARENT_ONLY = {"--isolate": False, "--conformance-report": True, "--conformance-markdown": True,
+                "--conformance-html": True, "--junitxml": True, "--junit-xml": True,
+                "-n": True, "--numprocesses": True, "--dist": True, "--maxprocesses": True,
+                "--max-worker-restart": True, "--sedna-child-journal": True}
+
+
+class Journal:
+    """Append-only JSON-lines record of clause starts, finishes and timeouts.
+
+    One per child process; beside it, ``<path>.todo`` lists the node ids the child must
+    run and ``<path>.outcomes`` the clause outcomes so far (for prerequisites).
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def write(self, event: str, nodeid: str, **fields: Any) -> None:
+        """Append one event, durable before this returns (a crash may follow)."""
+        line = json.dumps({"event": event, "nodeid": nodeid, **fields}, default=str)
+        descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(descriptor, (line + "\n").encode())
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+
+    def read_new(self, offset: int) -> tuple[list[dict[str, Any]], int]:
+        """Complete events written after byte ``offset``, and the offset after them."""
+        try:
+            with open(self.path, "rb") as handle:
+                handle.seek(offset)
+                data = handle.read()
+        except FileNotFoundError:
+            return [], offset
+        complete = data[:data.rfind(b"\n") + 1]
+        events = [json.loads(line) for line in complete.decode().splitlines() if line]
+        return events, offset + len(complete)
+
+
+class Watchdog:
+    """Ends this child process, after journaling why, if a clause outlives ``seconds``."""
+
+    def __init__(self, journal: Journal, seconds: float) -> None:
+        if not seconds > 0:
+            raise ValueError(f"clause timeout must be a positive number of seconds, got {seconds}")
+        self.journal = journal
+        self.seconds = seconds
+        self._timer: threading.Timer | None = None
+
+    def start(self, nodeid: str) -> None:
+        """Arm the timer for the clause ``nodeid``."""
+        self.stop()
+        self._timer = threading.Timer(self.seconds, self._expire, args=(nodeid,))
+        self._timer.daemon = True
+        self._timer.start()
+
+    def stop(self) -> None:
+        """Disarm the timer (the clause finished in time)."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _expire(self, nodeid: str) -> None:
+        self.journal.write("timeout", nodeid, seconds=self.seconds)
+        sys.stderr.write(f"\n[sedna-conformance] {nodeid} still running after "
+                         f"{self.seconds:g} s (--clause-timeout); ending this process. Stacks:\n")
+        faulthandler.dump_traceback(file=sys.stderr, all_threads=True)
+        sys.stderr.flush()
+        os._exit(_TIMEOUT_EXIT_CODE)
+
+
+def child_arguments(args: Sequence[str]) -> list[str]:
+    """The controlling run's command line without the options only it may act on."""
+    kept: list[str] = []
+    skip_value = False
+    for arg in args:
+        if skip_value:
+            skip_value = False
+            continue
+        name = arg.split("=", 1)[0]
+        if name in _PARENT_ONLY:
+            skip_value = _PARENT_ONLY[name] and "=" not in arg
+            continue
+        if arg.startswith("-n") and not arg.startswith("--"):  # -n2, -nauto
+            continue
+        kept.append(arg)
+    return kept
+
+
+def _exit_reason(code: int) -> str:
+    if code < 0:
+        try:
+            return f"was killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"was killed by signal {-code}"
+    if code == _TIMEOUT_EXIT_CODE:
+        return "was ended by its clause-timeout watchdog"
+    return f"exited with status {code}"
+
+
+def _tail(path: str, lines: int = 25) -> str:
+    with open(path, "rb") as handle:
+        text = handle.read().decode(errors="replace")
+    kept = [line for line in text.splitlines() if not line.startswith("Extension modules:")]
+    return "\n".join(kept[-lines:])
+
+
+#: Builds the ``user_properties`` of a clause that took its child down:
+#: ``(item, status, what happened, child output path) -> properties``.
+LostReport = Callable[[pytest.Item, str, str, str], list[tuple[str, Any]]]
+
+
+def supervise(session: pytest.Session, groups: Sequence[Sequence[pytest.Item]], *,
+              outcomes: dict[tuple[str, str], str], timeout: float,
+              lost_report: LostReport) -> None:
+    """Run each group of items in child pytest processes, replaying their reports here.
+
+    ``outcomes`` (``(profile, clause) -> status``, kept up to date by the caller's
+    ``pytest_runtest_logreport``) is handed to every new child for prerequisites.
+    """
+    config = session.config
+    folder = tempfile.mkdtemp(prefix="sedna-isolate-")
+    base = [sys.executable, "-m", "pytest", *child_arguments(config.invocation_params.args),
+            "-p", "no:cacheprovider", "-q"]
+    launches = 0
+    for group in groups:
+        pending = {item.nodeid: item for item in group}
+        while pending and not session.shouldstop:
+            launches += 1
+            journal = Journal(os.path.join(folder, f"child-{launches}.jsonl"))
+            with open(journal.path + ".todo", "w", encoding="utf-8") as handle:
+                handle.write("\n".join(pending) + "\n")
+            with open(journal.path + ".outcomes", "w", encoding="utf-8") as handle:
+                json.dump([[p, c, s] for (p, c), s in outcomes.items()], handle)
+            log_path = journal.path + ".log"
+            with open(log_path, "wb") as log:
+                process = subprocess.Popen([*base, CHILD_OPTION, journal.path],
+                                           cwd=config.invocation_params.dir, stdout=log,
+                                           stderr=subprocess.STDOUT, start_new_session=True)
+            current, started, timed_out, offset = None, 0.0, False, 0
+            while True:
+                exited = process.poll() is not None
+                events, offset = journal.read_new(offset)
+                for event in events:
+                    item = pending.get(event["nodeid"])
+                    if item is None:
+                        continue
+                    if event["event"] == "start":
+                        current, started = item, time.monotonic()
+                        item.ihook.pytest_runtest_logstart(nodeid=item.nodeid,
+                                                           location=item.location)
+                    elif event["event"] == "report":
+                        report = config.hook.pytest_report_from_serializable(
+                            config=config, data=event["report"])
+                        if isinstance(report.longrepr, list):  # a skip's tuple, via JSON
+                            report.longrepr = tuple(report.longrepr)
+                        report.user_properties = [tuple(p) for p in report.user_properties]
+                        item.ihook.pytest_runtest_logreport(report=report)
+                    elif event["event"] == "finish":
+                        item.ihook.pytest_runtest_logfinish(nodeid=item.nodeid,
+                                                            location=item.location)
+                        del pending[item.nodeid]
+                        current = None
+                    elif event["event"] == "timeout":
+                        timed_out = True
+                if exited:
+                    break
+                if current is not None and time.monotonic() - started > timeout + _GRACE_S:
+                    os.killpg(process.pid, signal.SIGKILL)
+                    process.wait()
+                    timed_out = True
+                    continue
+                time.sleep(0.05)
+            what = f"its child process {_exit_reason(process.returncode)}"
+            if current is not None:
+                status = "timed_out" if timed_out else "crashed"
+                properties = lost_report(current, status, what, log_path)
+                report = pytest.TestReport(
+                    current.nodeid, current.location, keywords={}, outcome="failed",
+                    longrepr=f"{what}; its last output:\n{_tail(log_path)}", when="call",
+                    user_properties=properties, duration=time.monotonic() - started)
+                current.ihook.pytest_runtest_logreport(report=report)
+                current.ihook.pytest_runtest_logfinish(nodeid=current.nodeid,
+                                                       location=current.location)
+                del pending[current.nodeid]
+            elif pending:  # ended without starting them (collection differs, -x, ...)
+                for item in pending.values():
+                    item.ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
+                    properties = lost_report(item, "error", f"{what} before running it", log_path)
+                    report = pytest.TestReport(
+                        item.nodeid, item.location, keywords={}, outcome="failed",
+                        longrepr=f"{what} before running this; its last output:\n"
+                                 f"{_tail(log_path)}", when="setup", user_properties=properties)
+                    item.ihook.pytest_runtest_logreport(report=report)
+                    item.ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
+                break
+
+
+def read_child_files(journal_path: str) -> tuple[set[str], dict[tuple[str, str], str]]:
+    """In a child: the node ids to run and the outcomes so far, as the supervisor wrote them."""
+    with open(journal_path + ".todo", encoding="utf-8") as handle:
+        todo = {line for line in handle.read().splitlines() if line}
+    with open(journal_path + ".outcomes", encoding="utf-8") as handle:
+        outcomes = {(p, c): s for p, c, s in json.load(handle)}
+    return todo, outcomes
