@@ -8,7 +8,7 @@ import os
 import sys
 import time
 
-__all__ = ["main"]
+__all__ = ["build_parser", "main"]
 
 
 def _list(_: argparse.Namespace) -> int:
@@ -60,8 +60,8 @@ def _run(args: argparse.Namespace, pytest_args: list[str]) -> int:
     return 1 if result.failed() or code not in (0, 1) else 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of the command line."""
+def build_parser() -> argparse.ArgumentParser:
+    """The command line's parser (the docs print its help)."""
     parser = argparse.ArgumentParser(prog="sedna-conformance",
                                      description="Check a Sedna backend against the contract.")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -73,6 +73,12 @@ def main(argv: list[str] | None = None) -> int:
                      help="where conformance.json/.md/.html and junit.xml go (default: reports)")
     commands.add_parser("list", help="print every clause with its sentence")
     commands.add_parser("schema", help="print the JSON Schema of conformance.json")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the command line."""
+    parser = build_parser()
     args, rest = parser.parse_known_args(argv)
     if args.command in ("list", "schema"):
         if rest:

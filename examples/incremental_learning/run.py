@@ -1,0 +1,175 @@
+"""Sedna's incremental-learning loop with MobileNetV2, on the MindSpore or TinyMS backend.
+
+    python examples/incremental_learning/run.py --backend mindspore   # or tinyms; --quick
+
+Everything goes through ``set_backend`` and the backend API, as Sedna's job does:
+base training on the "old" distribution, evaluation on the shifted "new" one,
+incremental training (``fine_tune=True``, from the saved base checkpoint) on a little
+new data, evaluation of both candidates on the new data and choice of the better one,
+deployment (save, then load into a fresh backend, as the inference worker does) and
+inference on a few samples. Prints a table per round, writes ``results.json`` and an
+accuracy plot (``accuracy.png``) into ``--output``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from dataclasses import asdict, dataclass
+from typing import Any
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, ROOT)  # run from a checkout without installing
+
+#: Sizes and epochs of the full run and of --quick (CI).
+SETTINGS = {
+    "full": {"n_train": 256, "n_test": 192, "n_incremental": 64, "base_epochs": 8,
+             "incremental_epochs": 8},
+    "quick": {"n_train": 128, "n_test": 48, "n_incremental": 48, "base_epochs": 5,
+              "incremental_epochs": 5},
+}
+ESTIMATORS = {"mindspore": "MobileNetV2MS", "tinyms": "MobileNetV2TinyMS"}
+
+
+@dataclass
+class Round:
+    """One row of the table: a model and its accuracy on the old and new test data."""
+
+    model: str
+    url: str
+    accuracy_old: float
+    accuracy_new: float
+    seconds: float
+
+
+def _job_backend(estimator: type, **config: str) -> Any:
+    """What every Sedna worker does: ``set_backend`` with the job's config."""
+    from backends import set_backend
+
+    return set_backend(estimator=estimator, config=config)
+
+
+def _evaluate(estimator: type, url: str, old: Any, new: Any) -> tuple[float, float]:
+    """Sedna's evaluation step: ``evaluate(data=..., model_path=url)`` per test set."""
+    evaluator = _job_backend(estimator, model_url=os.path.dirname(url))
+    evaluator.model_save_path = url
+    scores = [evaluator.evaluate(data=data, model_path=url)["accuracy"] for data in (old, new)]
+    return float(scores[0]), float(scores[1])
+
+
+def run(backend: str, quick: bool, output: str) -> dict[str, Any]:
+    """The whole loop; returns what ``results.json`` holds."""
+    from tqdm import tqdm
+
+    import fixtures.estimators
+    from fixtures.datasets import make_images
+
+    settings = SETTINGS["quick" if quick else "full"]
+    os.environ["BACKEND_TYPE"] = backend.upper()
+    estimator = getattr(fixtures.estimators, ESTIMATORS[backend])
+    old_train, old_valid = make_images(settings["n_train"], 1), make_images(48, 2)
+    old_test = make_images(settings["n_test"], 3)
+    new_train = make_images(settings["n_incremental"], 4, shifted=True)
+    new_test = make_images(settings["n_test"], 5, shifted=True)
+    os.makedirs(output, exist_ok=True)
+    rounds: list[Round] = []
+    steps = tqdm(total=4, desc=f"{backend}: incremental learning", unit="step")
+
+    steps.set_postfix_str("base training on the old data")
+    started = time.perf_counter()
+    trainer = _job_backend(estimator, model_url=os.path.join(output, "base"),
+                           model_name="base.ckpt")
+    trainer.train(train_data=old_train, valid_data=old_valid,
+                  epochs=settings["base_epochs"])
+    base_url = trainer.save(os.path.join(output, "base", "base.ckpt"))
+    seconds = time.perf_counter() - started
+    rounds.append(Round("base", base_url, *_evaluate(estimator, base_url, old_test, new_test),
+                        seconds))
+    steps.update()
+
+    steps.set_postfix_str("incremental training on the new data")
+    started = time.perf_counter()
+    incremental = _job_backend(estimator, base_model_url=base_url,
+                               model_url=os.path.join(output, "incremental"),
+                               model_name="base.ckpt")
+    incremental.train(train_data=new_train, valid_data=None,
+                      epochs=settings["incremental_epochs"])
+    new_url = incremental.save(os.path.join(output, "incremental", "incremental.ckpt"))
+    seconds = time.perf_counter() - started
+    rounds.append(Round("incremental", new_url,
+                        *_evaluate(estimator, new_url, old_test, new_test), seconds))
+    steps.update()
+
+    steps.set_postfix_str("choosing the better model on the new data")
+    best = max(rounds, key=lambda r: r.accuracy_new)
+    steps.update()
+
+    steps.set_postfix_str("deploying and predicting")
+    server = _job_backend(estimator, model_url=os.path.join(output, "deployed"))
+    server.load(best.url)
+    sample = new_test.x[:8]
+    predicted = server.predict(sample, kwargs={"request": "demo"}).argmax(axis=1)
+    steps.update()
+    steps.close()
+    return {"backend": backend, "quick": quick, "rounds": [asdict(r) for r in rounds],
+            "deployed": best.model, "predicted": predicted.tolist(),
+            "truth": new_test.y[:8].tolist()}
+
+
+def table(results: dict[str, Any]) -> str:
+    """The per-round table, in Markdown."""
+    lines = ["| round | accuracy on old data | accuracy on new data | time (s) |",
+             "|---|---|---|---|"]
+    for r in results["rounds"]:
+        lines.append(f"| {r['model']} | {r['accuracy_old']:.3f} | {r['accuracy_new']:.3f} | "
+                     f"{r['seconds']:.1f} |")
+    return "\n".join(lines)
+
+
+def plot(results: dict[str, Any], path: str) -> None:
+    """Accuracy on old and new data per round, as a PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = [r["model"] for r in results["rounds"]]
+    figure, axes = plt.subplots(figsize=(5, 3.2))
+    for key, label in (("accuracy_old", "old data"), ("accuracy_new", "new (shifted) data")):
+        axes.plot(names, [r[key] for r in results["rounds"]], marker="o", label=label)
+    axes.set_ylim(0, 1.05)
+    axes.set_ylabel("accuracy")
+    axes.set_title(f"MobileNetV2 incremental learning ({results['backend']})")
+    axes.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--backend", choices=sorted(ESTIMATORS), default="mindspore")
+    parser.add_argument("--quick", action="store_true", help="small data, few epochs (CI)")
+    parser.add_argument("--output", default="incremental-learning-output",
+                        help="folder for models, results.json and accuracy.png")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    results = run(args.backend, args.quick, os.path.abspath(args.output))
+    results["total_seconds"] = round(time.perf_counter() - started, 1)
+    print("\n" + table(results))
+    print(f"\ndeployed: {results['deployed']}; predictions on 8 new samples "
+          f"{results['predicted']} (truth {results['truth']})")
+    plot(results, os.path.join(args.output, "accuracy.png"))
+    with open(os.path.join(args.output, "results.json"), "w", encoding="utf-8") as handle:
+        json.dump(results, handle, indent=2)
+    print(f"total {results['total_seconds']} s; wrote {args.output}/results.json and "
+          "accuracy.png")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

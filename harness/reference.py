@@ -1,0 +1,76 @@
+"""Reference pages generated from the registry: the contract, statuses, schema, command line.
+
+The documentation build (``docs/gen_reference.py``) writes these; nothing in them is
+kept by hand.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from harness.clauses import CLAUSES, CONTRACT_VERSION, run_order
+from harness.cli import build_parser
+from harness.profile import Capabilities
+from harness.results import STATUS_MEANINGS, report_schema
+
+__all__ = ["contract_markdown", "reports_markdown"]
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def contract_markdown() -> str:
+    """Every clause of the registry, by group, in the order the harness runs them."""
+    groups: dict[str, list[str]] = {}
+    for cid in run_order():
+        groups.setdefault(CLAUSES[cid].group, []).append(cid)
+    lines = [f"# The contract (version {CONTRACT_VERSION})", "",
+             f"{len(CLAUSES)} clauses, generated from `harness/clauses.py`. A clause runs "
+             "after the clauses it requires; if one of those does not pass, it is reported "
+             "`blocked`. Capabilities are declared by a profile; a clause needing one the "
+             "profile lacks is `skipped`.", ""]
+    for group, ids in groups.items():
+        lines += [f"## `{group}.*`", "",
+                  "| clause | rule | methods | requires | fix hint | since |",
+                  "|---|---|---|---|---|---|"]
+        for cid in ids:
+            c = CLAUSES[cid]
+            requires = ", ".join(f"`{r}`" for r in c.requires)
+            if c.capabilities:
+                requires += (" " if requires else "") + "capability: " + ", ".join(
+                    f"`{n}`" for n in c.capabilities)
+            lines.append(f"| <span id=\"{cid}\">`{cid}`</span> | {_cell(c.sentence)} | "
+                         f"{', '.join(c.methods)} | {requires} | {_cell(c.fix)} | {c.since} |")
+        lines.append("")
+    lines += ["## Capabilities", "", "| capability | meaning |", "|---|---|"]
+    lines += [f"| `{n}` | {_cell(Capabilities.sentence(n))} |" for n in Capabilities.names()]
+    return "\n".join(lines) + "\n"
+
+
+def reports_markdown() -> str:
+    """Statuses, the JSON Schema of the report, and the command line's help."""
+    parser = build_parser()
+    helps = [parser.format_help()]
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                helps.append(f"$ sedna-conformance {name} --help\n{sub.format_help()}")
+    lines = ["# Reports and the command line", "",
+             "`sedna-conformance run` (or `pytest --pyargs conformance_tests` with "
+             "`--conformance-report/-markdown/-html`) writes `conformance.json`, "
+             "`conformance.md`, `conformance.html` (a clause × profile matrix) and "
+             "`junit.xml`. All of them are rendered from one result model.", "",
+             "## Statuses", "", "Worst first; a clause run in several variants reports "
+             "its worst. The run fails on `failed`, `crashed`, `timed_out` and `error`.", "",
+             "| status | meaning |", "|---|---|"]
+    lines += [f"| `{s}` | {_cell(m)} |" for s, m in STATUS_MEANINGS.items()]
+    lines += ["", "## `conformance.json`", "",
+              "Validate a report with any JSON Schema validator; `sedna-conformance schema` "
+              "prints this schema.", "", "```json", json.dumps(report_schema(), indent=2),
+              "```", "", "## The command line", "",
+              "Every argument `run` does not know goes to pytest, so `--isolate`, "
+              "`--clause-timeout`, `-n 2`, `-k` and `--hypothesis-profile` work there too.",
+              "", "```text", "\n".join(helps).rstrip(), "```"]
+    return "\n".join(lines) + "\n"
