@@ -39,7 +39,7 @@ def _isolation_section() -> list[str]:
                    "--clause-timeout", str(timeout),
                    "-k", f"not ({' or '.join(SUBPROCESS_CLAUSES)})"], folder)
     lines = ["", "## A backend that crashes or hangs", "",
-             "The same run with `--isolate --clause-timeout "
+             "A second run, with `--isolate --clause-timeout "
              f"{timeout}` over two mutants of the zoo base (`tests.mutants:crash_profiles`): "
              "one reads address 0 in `evaluate` (a real SIGSEGV), one waits forever in "
              f"`load_weights`. Wall time of the whole run: {report['wall_s']:.1f} s.", "",

@@ -34,9 +34,13 @@ def _counts(result: RunResult, profile: str) -> str:
 
 def summary_text(result: RunResult) -> str:
     """A few lines for the terminal: per profile counts, then every non-passing clause."""
-    lines = [f"contract {result.contract_version}; wall {result.wall_s:.1f} s"]
+    lines = [f"contract {result.contract_version}; wall {result.wall_s:.1f} s; harness "
+             f"overhead {100 * result.overhead_share():.1f}% of clause time (the rest is "
+             "backend and framework calls)"]
     for name in result.profiles:
-        lines.append(f"{name}: {_counts(result, name)}")
+        t = result.totals(name)
+        lines.append(f"{name}: {_counts(result, name)} ({t['duration_s']:.1f} s in clauses, "
+                     f"{t['backend_s']:.1f} s of it in backend/framework calls)")
     for name, clauses in result.profiles.items():
         for cid, r in clauses.items():
             if r.status != "passed":

@@ -92,6 +92,20 @@ class RunResult:
             counts[result.status] += 1
         return counts
 
+    def totals(self, profile: str) -> dict[str, float]:
+        """Seconds over ``profile``'s clauses: in all, inside backend/framework calls, the rest."""
+        clauses = self.profiles.get(profile, {}).values()
+        duration = sum(r.duration_s for r in clauses)
+        backend = sum(r.backend_s for r in clauses)
+        return {"duration_s": round(duration, 3), "backend_s": round(backend, 3),
+                "overhead_s": round(max(duration - backend, 0.0), 3)}
+
+    def overhead_share(self) -> float:
+        """Share of all clause time spent outside backend and framework calls."""
+        totals = [self.totals(name) for name in self.profiles]
+        duration = sum(t["duration_s"] for t in totals)
+        return sum(t["overhead_s"] for t in totals) / duration if duration else 0.0
+
     def failed(self) -> bool:
         """Whether any clause failed unexpectedly (or errored) on any profile."""
         return any(r.status in FAILING for c in self.profiles.values() for r in c.values())
@@ -103,7 +117,7 @@ class RunResult:
             "environment": self.environment,
             "wall_s": round(self.wall_s, 3),
             "profiles": {
-                name: {"summary": self.summary(name),
+                name: {"summary": self.summary(name), "totals": self.totals(name),
                        "clauses": {cid: {**asdict(r), "duration_s": round(r.duration_s, 4),
                                          "backend_s": round(r.backend_s, 4)}
                                    for cid, r in clauses.items()}}
@@ -131,8 +145,11 @@ def report_schema() -> dict[str, Any]:
                              "duration_s": seconds, "backend_s": seconds}}
     summary = {"type": "object", "required": list(STATUSES), "additionalProperties": False,
                "properties": {s: {"type": "integer", "minimum": 0} for s in STATUSES}}
-    profile = {"type": "object", "required": ["summary", "clauses"],
-               "properties": {"summary": summary,
+    totals = {"type": "object", "required": ["duration_s", "backend_s", "overhead_s"],
+              "properties": {"duration_s": seconds, "backend_s": seconds,
+                             "overhead_s": seconds}}
+    profile = {"type": "object", "required": ["summary", "totals", "clauses"],
+               "properties": {"summary": summary, "totals": totals,
                               "clauses": {"type": "object", "additionalProperties": clause}}}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",

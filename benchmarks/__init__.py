@@ -1,0 +1,1 @@
+"""Measurement scripts (not tests): performance, reliability, determinism, round trips."""

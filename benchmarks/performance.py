@@ -1,0 +1,181 @@
+"""Measure the conformance run on this machine and write ``docs/performance.md``.
+
+Run (inside the tox environment, nothing else running):
+
+    python benchmarks/performance.py                 # every scenario (tens of minutes)
+    python benchmarks/performance.py --only full-n2 list
+
+Each scenario is a real ``sedna-conformance run`` in a child process; its wall time comes
+from the clock, its peak memory from ``getrusage(RUSAGE_CHILDREN)`` of a wrapper process
+(the largest single process: the controller or one xdist worker), the harness overhead
+and the slowest clauses from the run's JSON report. Targets come from issue #7.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+#: Clauses whose inputs hypothesis draws (the hypothesis-profile scenarios run these).
+HYPOTHESIS_CLAUSES = "robust or round_trip or flipped"
+_WRAPPER = ("import resource, subprocess, sys, time; s = time.perf_counter(); "
+            "code = subprocess.run(sys.argv[1:]).returncode; "
+            "print('BENCH', time.perf_counter() - s, "
+            "resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, code, file=sys.stderr)")
+
+
+@dataclass
+class Scenario:
+    """One measured run: what it is, its command-line arguments, and its target."""
+
+    name: str
+    description: str
+    args: list[str]
+    target: str = ""
+    result: dict[str, Any] = field(default_factory=dict)
+
+
+def scenarios() -> list[Scenario]:
+    """Every scenario of the table, in order."""
+    bundled = ["--profile", "mindspore", "--profile", "tinyms"]
+    return [
+        Scenario("full-serial", "every clause, both bundled profiles, serial", bundled,
+                 "≤ 45 s"),
+        Scenario("full-n2", "every clause, both bundled profiles, `-n 2`", [*bundled, "-n", "2"],
+                 "≤ 30 s"),
+        Scenario("profiles-1", "1 profile (mindspore), `-n 2`",
+                 ["--profile", "benchmarks.profiles:one", "-n", "2"]),
+        Scenario("profiles-2", "2 profiles, `-n 2`",
+                 ["--profile", "benchmarks.profiles:two", "-n", "2"]),
+        Scenario("profiles-4", "4 profiles (2 duplicated under new names), `-n 2`",
+                 ["--profile", "benchmarks.profiles:four", "-n", "2"],
+                 "≤ 2.2 × profiles-2"),
+        *[Scenario(f"hypothesis-{h}", "hypothesis-drawn clauses only "
+                   f"(`-k \"{HYPOTHESIS_CLAUSES}\"`), `--hypothesis-profile {h}`, "
+                   "both profiles, `-n 2`",
+                   [*bundled, "-n", "2", "-k", HYPOTHESIS_CLAUSES, "--hypothesis-profile", h])
+          for h in ("ci", "dev", "thorough")],
+    ]
+
+
+def measure(scenario: Scenario) -> None:
+    """Run the scenario once; fill ``scenario.result``."""
+    folder = tempfile.mkdtemp(prefix=f"perf-{scenario.name}-")
+    command = [sys.executable, "-c", _WRAPPER, sys.executable, "-m", "harness", "run",
+               "--report-dir", folder, *scenario.args]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        filter(None, [ROOT, os.environ.get("PYTHONPATH", "")])), "GLOG_v": "3"}
+    print(f"[{scenario.name}] {' '.join(scenario.args)}", flush=True)
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
+    line = [x for x in done.stderr.splitlines() if x.startswith("BENCH ")][-1].split()
+    wall, peak_kib, code = float(line[1]), int(line[2]), int(line[3])
+    with open(os.path.join(folder, "conformance.json"), encoding="utf-8") as handle:
+        report = json.load(handle)
+    clauses = [(name, cid, r) for name, p in report["profiles"].items()
+               for cid, r in p["clauses"].items()]
+    duration = sum(r["duration_s"] for _, _, r in clauses)
+    backend = sum(r["backend_s"] for _, _, r in clauses)
+    statuses: dict[str, int] = {}
+    for _, _, r in clauses:
+        statuses[r["status"]] = statuses.get(r["status"], 0) + 1
+    scenario.result = {
+        "wall_s": wall, "peak_gib": peak_kib / 2**20, "exit": code,
+        "clause_s": duration, "backend_s": backend,
+        "overhead_share": (duration - backend) / duration if duration else 0.0,
+        "wall_overhead_share": max(wall - backend, 0.0) / wall if "-n" not in scenario.args
+        else None,
+        "statuses": statuses,
+        "slowest": sorted(((r["duration_s"], r["backend_s"], name, cid)
+                           for name, cid, r in clauses), reverse=True)[:10],
+    }
+    print(f"[{scenario.name}] wall {wall:.1f} s, peak {peak_kib / 2**20:.2f} GiB, {statuses}",
+          flush=True)
+
+
+def list_timing(repeats: int = 5) -> dict[str, Any]:
+    """``sedna-conformance list``: median wall time, and whether it imported MindSpore."""
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "harness", "list"], cwd=ROOT,
+                       capture_output=True, check=True)
+        times.append(time.perf_counter() - start)
+    probe = subprocess.run(
+        [sys.executable, "-c", "import sys; from harness.cli import main; "
+         "import contextlib, io; f = io.StringIO(); "
+         "ctx = contextlib.redirect_stdout(f); ctx.__enter__(); main(['list']); "
+         "ctx.__exit__(None, None, None); print('mindspore' in sys.modules)"],
+        cwd=ROOT, capture_output=True, text=True, check=True)
+    return {"median_s": statistics.median(times), "imports_mindspore":
+            probe.stdout.strip() == "True"}
+
+
+def _fmt(value: float | None, unit: str = "") -> str:
+    return "–" if value is None else f"{value:.1f}{unit}"
+
+
+def write(path: str, measured: list[Scenario], listing: dict[str, Any] | None) -> None:
+    """The Markdown page."""
+    by_name = {s.name: s for s in measured}
+    lines = ["# Performance", "",
+             f"Measured by `python benchmarks/performance.py` on {platform.platform()}, "
+             f"{os.cpu_count()} CPUs, Python {platform.python_version()} "
+             f"({time.strftime('%Y-%m-%d')}). Every number below comes from that run; "
+             "rerun the command to reproduce it (`--only NAME ...` for some scenarios).", "",
+             "Harness overhead = clause time spent outside backend and framework calls "
+             "(building networks and training the cached base model count as framework "
+             "time), as a share of all clause time. Peak memory is the largest single "
+             "process (the controller or one xdist worker).", "",
+             "| scenario | wall (s) | peak memory (GiB) | harness overhead | statuses | target |",
+             "|---|---|---|---|---|---|"]
+    for s in measured:
+        r = s.result
+        statuses = ", ".join(f"{n} {k}" for k, n in sorted(r["statuses"].items()))
+        lines.append(f"| {s.name}: {s.description} | {r['wall_s']:.1f} | {r['peak_gib']:.2f} | "
+                     f"{100 * r['overhead_share']:.1f}% | {statuses} | {s.target} |")
+    if "profiles-2" in by_name and "profiles-4" in by_name:
+        ratio = by_name["profiles-4"].result["wall_s"] / by_name["profiles-2"].result["wall_s"]
+        lines += ["", f"4 profiles take {ratio:.2f} × the time of 2 (target ≤ 2.2)."]
+    if listing:
+        lines += ["", f"`sedna-conformance list`: {listing['median_s']:.2f} s (median of 5; "
+                  "target ≤ 1 s); it imports MindSpore: "
+                  f"{'yes' if listing['imports_mindspore'] else 'no'}."]
+    slowest = by_name.get("full-serial") or (measured[0] if measured else None)
+    if slowest:
+        lines += ["", f"## The ten slowest clauses ({slowest.name})", "",
+                  "| profile | clause | seconds | in backend/framework calls |",
+                  "|---|---|---|---|"]
+        for duration, backend, name, cid in slowest.result["slowest"]:
+            lines.append(f"| {name} | `{cid}` | {duration:.1f} | {backend:.1f} |")
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write("\n".join(lines) + "\n")
+    print(f"wrote {path}")
+
+
+def main() -> int:
+    """Command line."""
+    parser = argparse.ArgumentParser(description="measure the conformance run")
+    parser.add_argument("--only", nargs="*", default=None,
+                        help="scenario names (and/or 'list') to run; default: all")
+    parser.add_argument("--output", default=os.path.join(ROOT, "docs", "performance.md"))
+    args = parser.parse_args()
+    chosen = [s for s in scenarios() if args.only is None or s.name in args.only]
+    for scenario in chosen:
+        measure(scenario)
+    listing = list_timing() if args.only is None or "list" in args.only else None
+    write(args.output, chosen, listing)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
