@@ -127,8 +127,11 @@ class ConformancePlugin:
         if marker is None or "profile" not in metafunc.fixturenames:
             return
         clause_id = marker.args[0]
-        metafunc.parametrize("profile", self.profiles,
-                             ids=[f"{p.name}-{clause_id}" for p in self.profiles])
+        # The group mark must exist before pytest-xdist's workers read it in their own
+        # collection hook, so that each profile (and its cached model) stays on one worker.
+        metafunc.parametrize("profile", [
+            pytest.param(p, marks=pytest.mark.xdist_group(p.name), id=f"{p.name}-{clause_id}")
+            for p in self.profiles])
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
@@ -138,7 +141,6 @@ class ConformancePlugin:
         for item in conformance:
             profile, clause_id = _profile_of(item), _clause_of(item)
             assert profile is not None and clause_id is not None
-            item.add_marker(pytest.mark.xdist_group(profile.name))
             reason = profile.expected_failure(clause_id)
             if reason:
                 item.add_marker(pytest.mark.xfail(reason=reason, strict=False))
@@ -150,6 +152,12 @@ class ConformancePlugin:
             dropped = [item for item in items if item.nodeid not in self.todo]
             items[:] = [item for item in items if item.nodeid in self.todo]
             self.config.hook.pytest_deselected(items=dropped)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_configure_node(self, node: Any) -> None:
+        """On the xdist controller: workers group by profile too (they parse ``-n`` as load)."""
+        if getattr(self.config.option, "dist", "no") == "loadgroup":
+            node.workerinput["sedna_loadgroup"] = True
 
     # -- isolation --------------------------------------------------------------------
     @pytest.hookimpl(tryfirst=True)
@@ -335,6 +343,7 @@ def _has_capability(profile: Profile, name: str) -> bool:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "sedna_clause(id): the contract clause a test checks")
+    config.addinivalue_line("markers", "xdist_group(name): run on the same pytest-xdist worker")
     if not config.getoption("hypothesis_profile", None):
         from hypothesis import settings
 
@@ -342,6 +351,8 @@ def pytest_configure(config: pytest.Config) -> None:
     if config.getoption("isolate") and getattr(config.option, "dist", "no") != "no":
         raise pytest.UsageError("--isolate runs each profile in its own child process; "
                                 "drop -n/--dist (pytest-xdist) when isolating")
+    if getattr(config, "workerinput", {}).get("sedna_loadgroup"):
+        config.option.loadgroup = True  # read by pytest-xdist's worker when it collects
     if getattr(config.option, "dist", "no") == "load":
         config.option.dist = "loadgroup"  # keep each profile (and its cached model) on one worker
     config.pluginmanager.register(ConformancePlugin(config), "sedna-conformance-session")
