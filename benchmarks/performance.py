@@ -122,10 +122,6 @@ def list_timing(repeats: int = 5) -> dict[str, Any]:
             probe.stdout.strip() == "True"}
 
 
-def _fmt(value: float | None, unit: str = "") -> str:
-    return "–" if value is None else f"{value:.1f}{unit}"
-
-
 def write(path: str, measured: list[Scenario], listing: dict[str, Any] | None) -> None:
     """The Markdown page."""
     by_name = {s.name: s for s in measured}
@@ -145,6 +141,11 @@ def write(path: str, measured: list[Scenario], listing: dict[str, Any] | None) -
         statuses = ", ".join(f"{n} {k}" for k, n in sorted(r["statuses"].items()))
         lines.append(f"| {s.name}: {s.description} | {r['wall_s']:.1f} | {r['peak_gib']:.2f} | "
                      f"{100 * r['overhead_share']:.1f}% | {statuses} | {s.target} |")
+    serial = by_name.get("full-serial")
+    if serial and serial.result.get("wall_overhead_share") is not None:
+        lines += ["", "Serial run, wall time minus backend/framework time as a share of wall "
+                  f"time (imports and collection included): "
+                  f"{100 * serial.result['wall_overhead_share']:.1f}%."]
     if "full-n2" in by_name and "profiles-4" in by_name:
         one = by_name.get("profiles-1")
         ratio = by_name["profiles-4"].result["wall_s"] / by_name["full-n2"].result["wall_s"]

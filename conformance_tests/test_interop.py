@@ -14,7 +14,8 @@ from harness.plugin import clause
 from harness.session import ClauseRun
 
 
-def _partners(c, request):
+def _targets(c, request):
+    """``(name, fresh backend)`` of every other profile of the run with this architecture."""
     plugin = request.config.pluginmanager.getplugin("sedna-conformance-session")
     tag = c.profile.architecture
     partners = [p for p in plugin.profiles if tag and p.architecture == tag
@@ -22,7 +23,12 @@ def _partners(c, request):
     if not partners:
         pytest.skip(f"no other profile in this run declares architecture {tag!r}"
                     if tag else f"profile {c.profile.name!r} declares no architecture tag")
-    return [ClauseRun(p, c.clause, c.path(p.name)) for p in partners]
+    targets = []
+    for partner in partners:
+        run = ClauseRun(partner, c.clause, c.path(partner.name))
+        run.log = c.log  # one call log: the reproduction note shows both sides
+        targets.append((partner.name, run.backend(label=f"target_{partner.name}")))
+    return targets
 
 
 @clause("interop.checkpoint")
@@ -32,17 +38,15 @@ def test_checkpoint(conformance, request):
     path = source.save()
     x = c.x()
     want = np.asarray(source.predict(x))
-    for partner in _partners(c, request):
-        partner.log = c.log
-        target = partner.backend(label=f"target_{partner.profile.name}")
+    for name, target in _targets(c, request):
         try:
             target.load(path)
         except Exception as error:
-            c.fail(f"{partner.profile.name} cannot load this backend's checkpoint: "
+            c.fail(f"{name} cannot load this backend's checkpoint: "
                    f"{type(error).__name__}: {str(error)[:200]}", "it loads")
         got = np.asarray(target.predict(x))
         c.expect(got.shape == want.shape and np.array_equal(got, want),
-                 f"{partner.profile.name} predicts differently from the loaded checkpoint (up "
+                 f"{name} predicts differently from the loaded checkpoint (up "
                  f"to {np.abs(got - want).max() if got.shape == want.shape else 'n/a'})",
                  "bit-identical predictions")
 
@@ -51,14 +55,12 @@ def test_checkpoint(conformance, request):
 def test_weights(conformance, request):
     c = conformance
     weights = c.backend(trained=True, label="source").get_weights()
-    for partner in _partners(c, request):
-        partner.log = c.log
-        target = partner.backend(label=f"target_{partner.profile.name}")
+    for name, target in _targets(c, request):
         try:
             target.set_weights(weights)
         except Exception as error:
-            c.fail(f"{partner.profile.name}.set_weights(this backend's weights) raised "
+            c.fail(f"{name}.set_weights(this backend's weights) raised "
                    f"{type(error).__name__}: {str(error)[:200]}", "the weights set")
         got = target.get_weights()
-        c.expect(same_weights(got, weights), f"{partner.profile.name} holds other weights: "
+        c.expect(same_weights(got, weights), f"{name} holds other weights: "
                  f"{first_difference(got, weights)}", "exactly this backend's weights")

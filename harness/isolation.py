@@ -26,7 +26,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 
@@ -148,6 +148,16 @@ def _tail(path: str, lines: int = 25) -> str:
     return "\n".join(kept[-lines:])
 
 
+def _report_failure(item: pytest.Item, when: Literal["setup", "call"], longrepr: str,
+                    properties: list[tuple[str, Any]], duration: float = 0.0) -> None:
+    """Log, for a clause its child could not report, a failed phase and the clause's end."""
+    report = pytest.TestReport(item.nodeid, item.location, keywords={}, outcome="failed",
+                               longrepr=longrepr, when=when,
+                               user_properties=properties, duration=duration)
+    item.ihook.pytest_runtest_logreport(report=report)
+    item.ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
+
+
 #: Builds the ``user_properties`` of a clause that took its child down:
 #: ``(item, status, what happened, child output path) -> properties``.
 LostReport = Callable[[pytest.Item, str, str, str], list[tuple[str, Any]]]
@@ -217,25 +227,17 @@ def supervise(session: pytest.Session, groups: Sequence[Sequence[pytest.Item]], 
             what = f"its child process {_exit_reason(process.returncode)}"
             if current is not None:
                 status = "timed_out" if timed_out else "crashed"
-                properties = lost_report(current, status, what, log_path)
-                report = pytest.TestReport(
-                    current.nodeid, current.location, keywords={}, outcome="failed",
-                    longrepr=f"{what}; its last output:\n{_tail(log_path)}", when="call",
-                    user_properties=properties, duration=time.monotonic() - started)
-                current.ihook.pytest_runtest_logreport(report=report)
-                current.ihook.pytest_runtest_logfinish(nodeid=current.nodeid,
-                                                       location=current.location)
+                _report_failure(current, "call", f"{what}; its last output:\n{_tail(log_path)}",
+                                lost_report(current, status, what, log_path),
+                                time.monotonic() - started)
                 del pending[current.nodeid]
             elif pending:  # ended without starting them (collection differs, -x, ...)
                 for item in pending.values():
                     item.ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
-                    properties = lost_report(item, "error", f"{what} before running it", log_path)
-                    report = pytest.TestReport(
-                        item.nodeid, item.location, keywords={}, outcome="failed",
-                        longrepr=f"{what} before running this; its last output:\n"
-                                 f"{_tail(log_path)}", when="setup", user_properties=properties)
-                    item.ihook.pytest_runtest_logreport(report=report)
-                    item.ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
+                    _report_failure(item, "setup", f"{what} before running this; its last "
+                                    f"output:\n{_tail(log_path)}",
+                                    lost_report(item, "error", f"{what} before running it",
+                                                log_path))
                 break
 
 
