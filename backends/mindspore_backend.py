@@ -21,7 +21,7 @@ from typing import Any
 from backends.base import BackendBase
 from backends.checkpoint import load_into, write_checkpoint
 from backends.estimators import MindSporeEstimator
-from backends.weights import WeightsAccess, check_weights, resolve_weights
+from backends.weights import WeightsAccess, as_nested_lists, check_weights, resolve_weights
 
 __all__ = ["MSBackend"]
 
@@ -199,7 +199,7 @@ class MSBackend(BackendBase):
     # -- weights ----------------------------------------------------------------------
     def get_weights(self) -> list[Any]:
         """The parameters in a stable order, as nested lists (JSON-safe, like Keras's)."""
-        return [w.tolist() for w in self._weights().get()]
+        return as_nested_lists(self._weights().get())
 
     def set_weights(self, weights: Any) -> None:
         """Set what :meth:`get_weights` returned (lists or arrays); check everything first."""

@@ -12,13 +12,38 @@ which includes non-trainable parameters such as batch-norm moving statistics.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+import gc
+from collections.abc import Iterator, Sequence
 from typing import Any, Protocol
 
 import numpy as np
 
-__all__ = ["CellWeights", "EstimatorWeights", "WeightsAccess", "check_weights",
-           "resolve_weights"]
+__all__ = ["CellWeights", "EstimatorWeights", "WeightsAccess", "as_nested_lists",
+           "check_weights", "gc_paused", "resolve_weights"]
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for the body (restored after).
+
+    Building or reading hundreds of thousands of small lists otherwise triggers
+    collections that walk every object MindSpore keeps alive: converting MobileNetV2's
+    weights takes 0.3 s with the collector running and 0.03 s without.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def as_nested_lists(arrays: Sequence[np.ndarray]) -> list[Any]:
+    """``[a.tolist() for a in arrays]``: JSON-safe weights, as Sedna's Keras backend gives."""
+    with gc_paused():
+        return [np.asarray(a).tolist() for a in arrays]
 
 
 class WeightsAccess(Protocol):

@@ -67,7 +67,8 @@ def _check_rejects(c: ClauseRun, method: str, argument: str, faults: list[str]) 
 
 
 def _state(backend: Any, c: ClauseRun, folder: str) -> tuple[Any, Any, Any]:
-    return backend.get_weights(), np.asarray(backend.predict(c.x())), _files(folder)
+    """Weights, predictions on 16 test samples (any weight change moves them) and files."""
+    return backend.get_weights(), np.asarray(backend.predict(c.x(16))), _files(folder)
 
 
 def _check_changes_nothing(c: ClauseRun, method: str, faults: list[str]) -> None:

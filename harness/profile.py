@@ -129,15 +129,17 @@ class Profile:
         return all(importlib.util.find_spec(m) is not None for m in self.requires_modules)
 
 
-def _bundled() -> dict[str, Callable[[], Profile]]:
+def _bundled(variants: bool = True) -> dict[str, Callable[[], Profile]]:
     from harness import bundled
 
-    return dict(bundled.PROFILES)
+    return {**bundled.PROFILES, **(bundled.VARIANTS if variants else {})}
 
 
-def bundled_profile_names() -> list[str]:
-    """Names of the profiles shipped with the harness."""
-    return list(_bundled())
+def bundled_profile_names(variants: bool = False) -> list[str]:
+    """Names of the profiles shipped with the harness: those of the default run, and
+    with ``variants=True`` also those run only when named (e.g. ``mindspore-graph``).
+    """
+    return list(_bundled(variants))
 
 
 def get_profile(name: str) -> Profile:

@@ -4,11 +4,13 @@ and :meth:`ClauseRun.expect`, which fails in the fixed message shape.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import glob
 import os
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -124,9 +126,17 @@ class ClauseRun:
         Its time (building the network, the base model's one training, loading it) is
         framework work, so it counts in ``log.backend_s``, not as harness overhead.
         """
+        with self.framework_time():
+            return self.cache.trained_estimator() if trained else self.profile.estimator()
+
+    @contextlib.contextmanager
+    def framework_time(self) -> Iterator[None]:
+        """Count the body's time as backend/framework work (``log.backend_s``): for work
+        the backend does outside a traced call, such as a child process running it.
+        """
         start = time.perf_counter()
         try:
-            return self.cache.trained_estimator() if trained else self.profile.estimator()
+            yield
         finally:
             self.log.backend_s += time.perf_counter() - start
 
