@@ -41,14 +41,15 @@ def distance(a: Any, b: Any) -> float:
 
 def first_difference(a: Any, b: Any) -> str:
     """Where two weight lists first differ, for messages."""
-    left, right = arrays(a), arrays(b)
-    if len(left) != len(right):
-        return f"{len(left)} vs {len(right)} arrays"
-    for i, (x, y) in enumerate(zip(left, right, strict=True)):
-        if x.shape != y.shape:
-            return f"weights[{i}] shape {x.shape} vs {y.shape}"
-        if not np.array_equal(x, y):
-            return f"weights[{i}] differs by up to {np.abs(x - y).max():.3g}"
+    if len(a) != len(b):
+        return f"{len(a)} vs {len(b)} arrays"
+    for i, (x, y) in enumerate(zip(a, b, strict=True)):
+        if _same_weight(x, y):
+            continue
+        left, right = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+        if left.shape != right.shape:
+            return f"weights[{i}] shape {left.shape} vs {right.shape}"
+        return f"weights[{i}] differs by up to {np.abs(left - right).max():.3g}"
     return "no difference"
 
 
@@ -85,5 +86,6 @@ def expect_refused(c: Any, backend: Any, what: str, errors: tuple[type[BaseExcep
         c.fail(f"no error for {what}", expected)
     after = backend.get_weights()
     c.expect(same_weights(before, after),
-             f"the model changed after refusing {what}: {first_difference(before, after)}",
+             f"the model changed after refusing {what}: "
+             f"{first_difference(before, after)}",
              "an unchanged model")

@@ -63,9 +63,10 @@ def test_flipped_byte(conformance):
             reader.load(model_url=path)
         except Exception:
             return
-        c.expect(same_weights(reader.get_weights(), expected),
+        got = reader.get_weights()
+        c.expect(same_weights(got, expected),
                  f"byte {position} (bit {bit}) flipped: loaded without error, "
-                 f"{first_difference(reader.get_weights(), expected)}",
+                 f"{first_difference(got, expected)}",
                  "an error (or, for a byte that carries no data, the exact weights)")
 
     for position in (len(data) // 3, len(data) // 2, len(data) - 8):

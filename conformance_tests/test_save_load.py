@@ -56,9 +56,10 @@ def test_second_save_replaces(conformance):
     path = trained.save()
     reader = c.backend(label="reader")
     reader.load(model_url=path)
-    c.expect(same_weights(reader.get_weights(), trained.get_weights()),
+    got, expected = reader.get_weights(), trained.get_weights()
+    c.expect(same_weights(got, expected),
              f"the file holds the first save's weights "
-             f"({first_difference(reader.get_weights(), trained.get_weights())})",
+             f"({first_difference(got, expected)})",
              "the second save's weights")
 
 
@@ -69,8 +70,8 @@ def test_round_trip(conformance):
     path = trained.save()
     fresh = c.backend(label="fresh")
     fresh.load(model_url=path)
-    c.expect(same_weights(fresh.get_weights(), trained.get_weights()),
-             first_difference(fresh.get_weights(), trained.get_weights()),
+    got, expected = fresh.get_weights(), trained.get_weights()
+    c.expect(same_weights(got, expected), first_difference(got, expected),
              "bit-identical weights")
     a, b = np.asarray(fresh.predict(c.x())), np.asarray(trained.predict(c.x()))
     c.expect(np.array_equal(a, b), f"predictions differ by up to {np.abs(a - b).max():.3g}",
@@ -88,9 +89,10 @@ def test_path_and_url(conformance):
             fresh.load(path)
         else:
             fresh.load(model_url=path)
-        c.expect(same_weights(fresh.get_weights(), trained.get_weights()),
-                 f"load({'path' if form == 'positional' else 'model_url=path'}) did not load "
-                 f"it ({first_difference(fresh.get_weights(), trained.get_weights())})",
+        got, expected = fresh.get_weights(), trained.get_weights()
+        c.expect(same_weights(got, expected),
+                 f"load({'path' if form == 'positional' else 'model_url=path'}) did "
+                 f"not load it ({first_difference(got, expected)})",
                  "the file's weights")
 
 
@@ -128,6 +130,7 @@ def test_load_weights(conformance):
     trained.save()
     fresh = c.backend(label="fresh", model_save_path=folder)
     fresh.load_weights()
-    c.expect(same_weights(fresh.get_weights(), trained.get_weights()),
-             f"load_weights() left {first_difference(fresh.get_weights(), trained.get_weights())}",
+    got, expected = fresh.get_weights(), trained.get_weights()
+    c.expect(same_weights(got, expected),
+             f"load_weights() left {first_difference(got, expected)}",
              "the saved weights")

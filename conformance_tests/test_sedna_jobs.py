@@ -204,10 +204,11 @@ def test_set_backend_job(conformance):
                  **c.train_kwargs())
     backend.train(train_data=c.data.incremental_train, valid_data=c.data.valid,
                   **c.train_kwargs())
-    c.expect(same_weights(backend.get_weights(), direct.get_weights()),
+    got, expected = backend.get_weights(), direct.get_weights()
+    c.expect(same_weights(got, expected),
              "training through set_backend did not start from base_model_url "
-             f"({first_difference(backend.get_weights(), direct.get_weights())} vs a backend "
-             "fine-tuning from it directly)", "the same weights as fine-tuning from the base model")
+             f"({first_difference(got, expected)} vs a backend fine-tuning from it "
+             "directly)", "the same weights as fine-tuning from the base model")
     path = backend.save(os.path.join(output, "model.ckpt"))
     c.expect(isinstance(path, str) and os.path.isfile(path),
              f"save(path) through set_backend returned {path!r}", "an existing file")

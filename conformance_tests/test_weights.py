@@ -8,6 +8,7 @@ import numpy as np
 from hypothesis import given, note
 from hypothesis import strategies as st
 
+from backends.weights import as_nested_lists
 from conformance_tests.helpers import (
     arrays,
     expect_refused,
@@ -67,7 +68,7 @@ def test_round_trip(conformance):
         rng = np.random.default_rng(seed)
         perturbed = [(w + scale * rng.standard_normal(w.shape)).astype(np.float32)
                      for w in original]
-        backend.set_weights([p.tolist() for p in perturbed])
+        backend.set_weights(as_nested_lists(perturbed))
         got = backend.get_weights()
         c.expect(same_weights(got, perturbed), first_difference(got, perturbed),
                  "exactly the weights set")
@@ -86,8 +87,9 @@ def test_json_transport(conformance):
         c.fail(f"json.dumps(get_weights()) fails: {error}", "JSON-serialisable weights")
     receiver = c.backend(label="server")
     receiver.set_weights(json.loads(wire))
-    c.expect(same_weights(receiver.get_weights(), weights),
-             first_difference(receiver.get_weights(), weights), "exactly the weights sent")
+    got = receiver.get_weights()
+    c.expect(same_weights(got, weights), first_difference(got, weights),
+             "exactly the weights sent")
 
 
 @clause("weights.transfer")
@@ -110,8 +112,8 @@ def test_wrong_count(conformance):
     c = conformance
     backend = c.backend(trained=True)
     other = arrays(c.backend(label="other").get_weights())
-    _rejects(c, backend, [w.tolist() for w in other[:-1]], "one array too few")
-    _rejects(c, backend, [w.tolist() for w in other] + [[0.0]], "one array too many")
+    _rejects(c, backend, as_nested_lists(other[:-1]), "one array too few")
+    _rejects(c, backend, [*as_nested_lists(other), [0.0]], "one array too many")
 
 
 @clause("weights.wrong-shape")
@@ -119,7 +121,7 @@ def test_wrong_shape(conformance):
     c = conformance
     backend = c.backend(trained=True)
     other = arrays(c.backend(label="other").get_weights())
-    bad = [w.tolist() for w in other[:-1]] + [np.zeros(other[-1].size + 1).tolist()]
+    bad = [*as_nested_lists(other[:-1]), np.zeros(other[-1].size + 1).tolist()]
     _rejects(c, backend, bad, "a wrongly shaped last array")
 
 

@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from backends.weights import as_nested_lists, gc_paused
+
 __all__ = ["fedavg", "model_info", "wire"]
 
 
@@ -25,7 +27,8 @@ def model_info(model: str, result: Any = None) -> list[dict[str, Any]]:
 
 def wire(weights: Any) -> Any:
     """Weights as they arrive after the websocket: ``json.loads(json.dumps(weights))``."""
-    return json.loads(json.dumps(weights))
+    with gc_paused():  # parsing builds ~10^5 lists; see backends.weights.gc_paused
+        return json.loads(json.dumps(weights))
 
 
 def fedavg(client_weights: Sequence[Sequence[Any]], sample_counts: Sequence[int]) -> list[Any]:
@@ -37,5 +40,5 @@ def fedavg(client_weights: Sequence[Sequence[Any]], sample_counts: Sequence[int]
     for layer in zip(*client_weights, strict=True):
         stacked = [np.asarray(w, dtype=np.float64) * (n / total)
                    for w, n in zip(layer, sample_counts, strict=True)]
-        averaged.append(np.sum(stacked, axis=0).tolist())
-    return averaged
+        averaged.append(np.sum(stacked, axis=0))
+    return as_nested_lists(averaged)

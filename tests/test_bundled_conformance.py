@@ -48,3 +48,24 @@ def test_report_files_and_schema(bundled_report):
     json.dumps(report)
     markdown = (folder / "conformance.md").read_text()
     assert "| `train.learns` |" in markdown and CLAUSES["train.learns"].sentence in markdown
+
+
+#: Clauses where graph mode behaves differently (compilation, padded batches, training
+#: graphs), plus interop between graph mode and TinyMS's PyNative in both directions.
+GRAPH_MODE_CLAUSES = ("(mindspore-graph and (train.learns or train.fine-tune or "
+                      "predict.one-row or predict.batch or predict.deterministic or "
+                      "load.round-trip or weights.round-trip or incremental-learning or "
+                      "interop)) or (tinyms and interop)")
+
+
+def test_graph_mode_variant_passes(tmp_path):
+    """The bundled run is PyNative; graph mode (Sedna's default) is covered here."""
+    report, output = run_suite(str(tmp_path), "mindspore-graph", "tinyms",
+                               extra=("-n", "2", "-k", GRAPH_MODE_CLAUSES))
+    graph = report["profiles"]["mindspore-graph"]["clauses"]
+    ran = {cid: r["status"] for cid, r in graph.items() if r["status"] != "deselected"}
+    assert {"train.learns", "predict.one-row-per-sample", "interop.checkpoint",
+            "sedna.incremental-learning"} <= set(ran), output[-3000:]
+    assert set(ran.values()) == {"passed"}, (ran, output[-3000:])
+    tinyms = report["profiles"]["tinyms"]["clauses"]
+    assert tinyms["interop.checkpoint"]["status"] == "passed", output[-3000:]
