@@ -48,6 +48,21 @@ def test_json_weight_transport_is_exact(trained, splits):
     assert np.array_equal(fresh.predict(splits.test.x), trained.backend.predict(splits.test.x))
 
 
+@pytest.mark.parametrize("collector_on", [True, False])
+def test_get_weights_leaves_the_garbage_collector_as_it_was(trained, collector_on):
+    import gc
+
+    was = gc.isenabled()
+    (gc.enable if collector_on else gc.disable)()
+    try:
+        weights = trained.backend.get_weights()
+        assert gc.isenabled() is collector_on
+    finally:
+        (gc.enable if was else gc.disable)()
+    assert isinstance(weights[0], list) and np.shape(weights[0]) == np.shape(
+        trained.backend.get_weights()[0])
+
+
 @pytest.mark.parametrize("fine_tune", [True, False])
 def test_fine_tune_starts_from_the_checkpoint(trained, splits, tmp_path, fine_tune):
     backend = trained.backend_class(estimator=trained.estimator_class, fine_tune=fine_tune,

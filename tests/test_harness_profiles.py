@@ -57,6 +57,15 @@ def test_replace_gives_a_valid_profile():
         dataclasses.replace(mine, backend="not a class")
 
 
+def test_graph_mode_variant_is_bundled_but_not_in_the_default_run():
+    from harness.profile import bundled_profile_names
+
+    assert bundled_profile_names() == ["mindspore", "tinyms"]
+    assert "mindspore-graph" in bundled_profile_names(variants=True)
+    assert get_profile("mindspore-graph").options["mode"] == "graph"
+    assert {get_profile(n).options["mode"] for n in bundled_profile_names()} == {"pynative"}
+
+
 def test_expected_failures_match_globs():
     profile = dataclasses.replace(get_profile("mindspore"), expected_failures={
         "weights.*": "federated learning is not supported yet"})
