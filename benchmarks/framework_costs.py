@@ -62,9 +62,12 @@ def measure(backend_class: type, estimator: type, mode: str, repeats: int = 3) -
 
 
 def main() -> None:
-    """Measure both bundled backends in both modes; print JSON."""
+    """Measure both bundled backends in both modes, configured as a serial run; print JSON."""
     from backends import MSBackend, TinyMSBackend
     from fixtures.estimators import MobileNetV2MS, MobileNetV2TinyMS
+    from harness.session import share_cores_with_mindspore
+
+    share_cores_with_mindspore()
 
     results = {}
     for label, backend_class, estimator, mode in (

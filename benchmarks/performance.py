@@ -62,7 +62,7 @@ def scenarios() -> list[Scenario]:
                    f"(`-k \"{HYPOTHESIS_CLAUSES}\"`), `--hypothesis-profile {h}`, "
                    "both profiles, `-n 2`",
                    [*bundled, "-n", "2", "-k", HYPOTHESIS_CLAUSES, "--hypothesis-profile", h])
-          for h in ("ci", "dev")],
+          for h in ("ci", "dev", "thorough")],
         *[Scenario(f"zoo-hypothesis-{h}", "every clause on the fast zoo base (NumPy estimator "
                    f"behind MSBackend), `--hypothesis-profile {h}`, serial",
                    ["--profile", "tests.profiles:zoo_base", "--hypothesis-profile", h])
@@ -163,7 +163,9 @@ def write(path: str, measured: list[Scenario], listing: dict[str, Any] | None,
              "lists with the cyclic garbage collector paused (0.3 s → 0.05 s on MobileNetV2) "
              "and the clauses compare weight lists as lists; `sedna-conformance list` and "
              "`--help` import no framework; with `-n`, each profile and its cached model "
-             "stay on one pytest-xdist worker.", "",
+             "stay on one pytest-xdist worker, and each process runs MindSpore's PyNative "
+             "synchronously with its share of the cores as kernel threads "
+             "(`harness.session.share_cores_with_mindspore`).", "",
              "| scenario | wall (s) | peak memory (GiB) | harness overhead | statuses | target |",
              "|---|---|---|---|---|---|"]
     for s in measured:
