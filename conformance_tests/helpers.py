@@ -29,8 +29,12 @@ def _same_weight(x: Any, y: Any) -> bool:
         # Nested lists (what get_weights returns) compare exactly, nesting included, and
         # ten times faster than converting them to arrays first.
         return x == y
-    left, right = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    left, right = _float_arrays(x, y)
     return left.shape == right.shape and np.array_equal(left, right)
+
+
+def _float_arrays(x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+    return np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
 
 
 def distance(a: Any, b: Any) -> float:
@@ -46,7 +50,7 @@ def first_difference(a: Any, b: Any) -> str:
     for i, (x, y) in enumerate(zip(a, b, strict=True)):
         if _same_weight(x, y):
             continue
-        left, right = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+        left, right = _float_arrays(x, y)
         if left.shape != right.shape:
             return f"weights[{i}] shape {left.shape} vs {right.shape}"
         return f"weights[{i}] differs by up to {np.abs(left - right).max():.3g}"

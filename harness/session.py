@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import functools
 import glob
 import os
 import tempfile
@@ -78,6 +79,7 @@ _CACHES: dict[str, ProfileCache] = {}
 PROFILE_SPECS: dict[str, str] = {}
 
 
+@functools.cache
 def share_cores_with_mindspore() -> None:
     """Once per process, before a MindSpore profile's first clause: run PyNative
     synchronously, with this process's share of the cores as MindSpore's kernel threads.
@@ -85,21 +87,14 @@ def share_cores_with_mindspore() -> None:
     On tiny models MindSpore's asynchronous dispatch and a thread pool sized for the whole
     machine cost more than they save, and with ``-n 2`` two such pools fight over the
     same cores: a quick training and five predictions take 3.9 s alone and 7.5 s each
-    side by side by default, 3.1 s and 4.8 s this way (see docs/performance.md).
+    side by side by default, 3.1 s and 4.8 s this way (2-core machine, MobileNetV2).
     """
-    global _CORES_SHARED
-    if _CORES_SHARED:
-        return
-    _CORES_SHARED = True
     import mindspore
 
     workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or 1)
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     mindspore.set_context(pynative_synchronize=True,
                           runtime_num_threads=max(1, (cores or 1) // max(1, workers)))
-
-
-_CORES_SHARED = False
 
 
 def cache_for(profile: Profile) -> ProfileCache:

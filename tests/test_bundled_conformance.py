@@ -63,7 +63,7 @@ def test_graph_mode_variant_passes(tmp_path):
     report, output = run_suite(str(tmp_path), "mindspore-graph", "tinyms",
                                extra=("-n", "2", "-k", GRAPH_MODE_CLAUSES))
     graph = report["profiles"]["mindspore-graph"]["clauses"]
-    ran = {cid: r["status"] for cid, r in graph.items() if r["status"] != "deselected"}
+    ran = {cid: r["status"] for cid, r in graph.items()}  # deselected clauses are absent
     assert {"train.learns", "predict.one-row-per-sample", "interop.checkpoint",
             "sedna.incremental-learning"} <= set(ran), output[-3000:]
     assert set(ran.values()) == {"passed"}, (ran, output[-3000:])
