@@ -450,17 +450,21 @@ def _load_with_pickle_fallback(self: MSBackend, model_url: str = "",
 
 def _save_in_place_slowly(self: MSBackend, model_url: str = "",
                           model_name: str | None = None) -> str:
-    """Serialise, then write straight over the final file in small, slow chunks."""
+    """Truncate the final file, serialise, then write it in small, slow chunks.
+
+    The file is incomplete from the truncation to the last chunk, nearly all of each save,
+    so a SIGKILL at any moment of a save loop almost surely leaves a broken file.
+    """
     import time
 
     access = self._weights()
     final = self.model_path(model_url, model_name)
-    scratch = tempfile.mkdtemp(prefix="mutant-")
-    data = open(_ms_save(access.names, access.get(), os.path.join(scratch, "m"), True),
-                "rb").read()
     target = final if final.endswith(".ckpt") else final + ".ckpt"
     os.makedirs(os.path.dirname(target) or ".", exist_ok=True)
     with open(target, "wb") as handle:
+        scratch = tempfile.mkdtemp(prefix="mutant-")
+        data = open(_ms_save(access.names, access.get(), os.path.join(scratch, "m"), True),
+                    "rb").read()
         for start in range(0, len(data), 2048):
             handle.write(data[start:start + 2048])
             handle.flush()
