@@ -9,21 +9,21 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from backends.base import BackendBase
-from backends.registry import set_backend
+from sedna_conformance.backends.base import BackendBase
+from sedna_conformance.backends.registry import set_backend
 
 __all__ = ["BackendBase", "MSBackend", "MindSporeEstimator", "TinyMSBackend",
            "TinyMSEstimator", "set_backend"]
 
 _LAZY = {
-    "MSBackend": "backends.mindspore_backend",
-    "MindSporeEstimator": "backends.estimators",
-    "TinyMSBackend": "backends.tinyms_backend",
-    "TinyMSEstimator": "backends.tinyms_backend",
+    "MSBackend": "sedna_conformance.backends.mindspore_backend",
+    "MindSporeEstimator": "sedna_conformance.backends.estimators",
+    "TinyMSBackend": "sedna_conformance.backends.tinyms_backend",
+    "TinyMSEstimator": "sedna_conformance.backends.tinyms_backend",
 }
 
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
         return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'backends' has no attribute {name!r}")
+    raise AttributeError(f"module 'sedna_conformance.backends' has no attribute {name!r}")

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from backends.weights import WeightsAccess
+    from sedna_conformance.backends.weights import WeightsAccess
 
 __all__ = ["CHECKPOINT_SUFFIX", "checkpoint_file", "load_into", "read_checkpoint",
            "write_checkpoint"]
@@ -83,7 +83,7 @@ def load_into(weights: WeightsAccess, path: str, *, allow_extra: bool = False) -
     Every parameter of ``weights`` must be stored with its shape; parameters the model
     does not have are refused unless ``allow_extra``. Raises before writing anything.
     """
-    from backends.weights import check_weights
+    from sedna_conformance.backends.weights import check_weights
 
     stored = read_checkpoint(path)
     missing = [n for n in weights.names if n not in stored]

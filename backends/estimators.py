@@ -20,9 +20,9 @@ from typing import Any
 
 import numpy as np
 
-from backends.checkpoint import load_into, write_checkpoint
-from backends.data import as_arrays, batches
-from backends.weights import CellWeights
+from sedna_conformance.backends.checkpoint import load_into, write_checkpoint
+from sedna_conformance.backends.data import as_arrays, batches
+from sedna_conformance.backends.weights import CellWeights
 
 __all__ = ["MindSporeEstimator", "cross_entropy"]
 

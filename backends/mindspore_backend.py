@@ -18,10 +18,15 @@ import contextlib
 from collections.abc import Iterator
 from typing import Any
 
-from backends.base import BackendBase
-from backends.checkpoint import load_into, write_checkpoint
-from backends.estimators import MindSporeEstimator
-from backends.weights import WeightsAccess, as_nested_lists, check_weights, resolve_weights
+from sedna_conformance.backends.base import BackendBase
+from sedna_conformance.backends.checkpoint import load_into, write_checkpoint
+from sedna_conformance.backends.estimators import MindSporeEstimator
+from sedna_conformance.backends.weights import (
+    WeightsAccess,
+    as_nested_lists,
+    check_weights,
+    resolve_weights,
+)
 
 __all__ = ["MSBackend"]
 

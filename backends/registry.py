@@ -15,7 +15,7 @@ import warnings
 from importlib import metadata
 from typing import Any
 
-from backends.base import BackendBase
+from sedna_conformance.backends.base import BackendBase
 
 __all__ = ["BUILTIN_BACKENDS", "ENTRY_POINT_GROUP", "backend_class", "set_backend"]
 
@@ -23,8 +23,8 @@ ENTRY_POINT_GROUP = "sedna_conformance.backends"
 
 #: Backend type (upper case) → ``module:Class``; imported only when chosen.
 BUILTIN_BACKENDS: dict[str, str] = {
-    "MINDSPORE": "backends.mindspore_backend:MSBackend",
-    "TINYMS": "backends.tinyms_backend:TinyMSBackend",
+    "MINDSPORE": "sedna_conformance.backends.mindspore_backend:MSBackend",
+    "TINYMS": "sedna_conformance.backends.tinyms_backend:TinyMSBackend",
 }
 
 

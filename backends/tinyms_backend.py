@@ -15,9 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from backends.estimators import MindSporeEstimator
-from backends.mindspore_backend import MSBackend
-from backends.tinyms_compat import import_tinyms
+from sedna_conformance.backends.estimators import MindSporeEstimator
+from sedna_conformance.backends.mindspore_backend import MSBackend
+from sedna_conformance.backends.tinyms_compat import import_tinyms
 
 __all__ = ["TinyMSBackend", "TinyMSEstimator"]
 

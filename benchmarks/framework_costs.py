@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from harness.bundled import QUICK_TRAINING
+from sedna_conformance.harness.bundled import QUICK_TRAINING
 
 
 def _median(operation: Callable[[], Any], repeats: int) -> float:
@@ -30,7 +30,7 @@ def _median(operation: Callable[[], Any], repeats: int) -> float:
 
 def measure(backend_class: type, estimator: type, mode: str, repeats: int = 3) -> dict[str, float]:
     """Median seconds per operation for ``backend_class`` on ``estimator`` in ``mode``."""
-    from fixtures import make_splits
+    from sedna_conformance.fixtures import make_splits
 
     splits = make_splits()
     folder = tempfile.mkdtemp(prefix="framework-costs-")
@@ -63,9 +63,9 @@ def measure(backend_class: type, estimator: type, mode: str, repeats: int = 3) -
 
 def main() -> None:
     """Measure both bundled backends in both modes, configured as a serial run; print JSON."""
-    from backends import MSBackend, TinyMSBackend
-    from fixtures.estimators import MobileNetV2MS, MobileNetV2TinyMS
-    from harness.session import share_cores_with_mindspore
+    from sedna_conformance.backends import MSBackend, TinyMSBackend
+    from sedna_conformance.fixtures.estimators import MobileNetV2MS, MobileNetV2TinyMS
+    from sedna_conformance.harness.session import share_cores_with_mindspore
 
     share_cores_with_mindspore()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from harness import Profile, get_profile
+from sedna_conformance.harness import Profile, get_profile
 
 
 def one() -> list[Profile]:

@@ -58,8 +58,8 @@ def _isolation_section() -> list[str]:
 
 def main() -> int:
     """Run the clauses, then write the page."""
-    from harness.clauses import CLAUSES
-    from harness.strategies import FEATURE_FAULTS, LABEL_FAULTS
+    from sedna_conformance.harness.clauses import CLAUSES
+    from sedna_conformance.harness.strategies import FEATURE_FAULTS, LABEL_FAULTS
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--profile", action="append", default=[])

@@ -12,9 +12,9 @@ import time
 
 import numpy as np
 
-from backends import MSBackend, TinyMSBackend
-from fixtures import make_splits
-from fixtures.estimators import MobileNetV2MS, MobileNetV2TinyMS
+from sedna_conformance.backends import MSBackend, TinyMSBackend
+from sedna_conformance.fixtures import make_splits
+from sedna_conformance.fixtures.estimators import MobileNetV2MS, MobileNetV2TinyMS
 
 
 def main() -> None:

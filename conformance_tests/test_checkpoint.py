@@ -14,9 +14,13 @@ from typing import Any
 from hypothesis import given, note
 from hypothesis import strategies as st
 
-from conformance_tests.helpers import expect_refused, first_difference, same_weights
-from harness.plugin import clause
-from harness.session import PROFILE_SPECS, ClauseRun
+from sedna_conformance.conformance_tests.helpers import (
+    expect_refused,
+    first_difference,
+    same_weights,
+)
+from sedna_conformance.harness.clause_run import ClauseRun
+from sedna_conformance.harness.collection import clause
 
 
 def _refused_and_unchanged(c: ClauseRun, backend: Any, path: str, what: str) -> None:
@@ -72,6 +76,8 @@ def test_flipped_byte(conformance):
     for position in (len(data) // 3, len(data) // 2, len(data) - 8):
         check(position, 0)
 
+    @c.settings
+
     @given(position=st.integers(0, len(data) - 1), bit=st.integers(0, 7))
     def draw(position: int, bit: int) -> None:
         note(f"flip bit {bit} of byte {position} of {len(data)}")
@@ -107,9 +113,9 @@ def test_no_pickle_execution(conformance):
 
 def _child(c: ClauseRun, weights_from: str, folder: str, name: str, times: int,
            wait_go: bool = False) -> Any:
-    spec = PROFILE_SPECS.get(c.profile.name, c.profile.name)
-    command = [sys.executable, "-m", "harness.child", "save-loop", "--profile", spec,
-               "--name", c.profile.name, "--weights-from", weights_from, "--folder", folder,
+    command = [sys.executable, "-m", "sedna_conformance.harness.child", "save-loop",
+               "--profile", c.run.spec_of(c.profile), "--name", c.profile.name,
+               "--weights-from", weights_from, "--folder", folder,
                "--model-name", name, "--times", str(times)] + (["--wait-go"] if wait_go else [])
     c.log.calls.append("subprocess: " + " ".join(command))
     return subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,

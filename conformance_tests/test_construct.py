@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from backends.base import MODEL_SUFFIXES
-from harness.plugin import clause
+from sedna_conformance.harness.collection import clause
+from sedna_conformance.harness.contract import default_model_name
 
 
 @clause("construct.accepts-class")
@@ -47,9 +47,7 @@ def test_model_name_rule(conformance):
     c = conformance
     for fine_tune in (True, False):
         backend = c.backend(fine_tune=fine_tune)
-        framework = backend.framework
-        suffix = MODEL_SUFFIXES.get(framework, ".pkl")
-        expected = f"model{'_finetune_' if fine_tune else ''}{framework}{suffix}"
+        expected = default_model_name(backend.framework, fine_tune)
         c.expect(backend.model_name == expected,
                  f"model_name={backend.model_name!r} with fine_tune={fine_tune}", repr(expected))
 

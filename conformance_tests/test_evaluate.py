@@ -6,9 +6,9 @@ import json
 import math
 import numbers
 
-from conformance_tests.helpers import expect_pure
-from harness.plugin import clause
-from harness.session import accuracy
+from sedna_conformance.conformance_tests.helpers import expect_pure
+from sedna_conformance.harness.clause_run import accuracy
+from sedna_conformance.harness.collection import clause
 
 
 @clause("evaluate.metrics-dict")

@@ -9,36 +9,28 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from conformance_tests.helpers import first_difference, same_weights
-from harness.plugin import clause
-from harness.session import ClauseRun
+from sedna_conformance.conformance_tests.helpers import first_difference, same_weights
+from sedna_conformance.harness.collection import clause
 
 
-def _targets(c, request):
+def _targets(c):
     """``(name, fresh backend)`` of every other profile of the run with this architecture."""
-    plugin = request.config.pluginmanager.getplugin("sedna-conformance-session")
-    tag = c.profile.architecture
-    partners = [p for p in plugin.profiles if tag and p.architecture == tag
-                and p.name != c.profile.name]
+    partners = c.run.partners(c.profile)
     if not partners:
+        tag = c.profile.architecture
         pytest.skip(f"no other profile in this run declares architecture {tag!r}"
                     if tag else f"profile {c.profile.name!r} declares no architecture tag")
-    targets = []
-    for partner in partners:
-        run = ClauseRun(partner, c.clause, c.path(partner.name))
-        run.log = c.log  # one call log: the reproduction note shows both sides
-        targets.append((partner.name, run.backend(label=f"target_{partner.name}")))
-    return targets
+    return [(p.name, c.partner(p).backend(label=f"target_{p.name}")) for p in partners]
 
 
 @clause("interop.checkpoint")
-def test_checkpoint(conformance, request):
+def test_checkpoint(conformance):
     c = conformance
     source = c.backend(trained=True, label="source")
     path = source.save()
     x = c.x()
     want = np.asarray(source.predict(x))
-    for name, target in _targets(c, request):
+    for name, target in _targets(c):
         try:
             target.load(path)
         except Exception as error:
@@ -52,10 +44,10 @@ def test_checkpoint(conformance, request):
 
 
 @clause("interop.weights")
-def test_weights(conformance, request):
+def test_weights(conformance):
     c = conformance
     weights = c.backend(trained=True, label="source").get_weights()
-    for name, target in _targets(c, request):
+    for name, target in _targets(c):
         try:
             target.set_weights(weights)
         except Exception as error:

@@ -6,8 +6,8 @@ import numpy as np
 from hypothesis import given, note
 from hypothesis import strategies as st
 
-from conformance_tests.helpers import expect_pure
-from harness.plugin import clause
+from sedna_conformance.conformance_tests.helpers import expect_pure
+from sedna_conformance.harness.collection import clause
 
 
 @clause("predict.one-row-per-sample")
@@ -23,6 +23,8 @@ def test_one_row_per_sample(conformance):
 
     for batch_size in (1, 2, 3, largest):
         one(batch_size)
+
+    @c.settings
 
     @given(batch_size=st.integers(1, largest))
     def check(batch_size):
@@ -61,6 +63,8 @@ def test_batch_invariant(conformance):
     whole = np.asarray(backend.predict(c.x()))
     tol = c.profile.tolerances
     n = len(whole)
+
+    @c.settings
 
     @given(cuts=st.lists(st.integers(1, n - 1), max_size=4, unique=True).map(sorted))
     def check(cuts):

@@ -8,10 +8,15 @@ from typing import Any
 import numpy as np
 from hypothesis import given, note
 
-from conformance_tests.helpers import first_difference, same_weights
-from harness.plugin import clause
-from harness.session import ClauseRun
-from harness.strategies import FEATURE_FAULTS, LABEL_FAULTS, bad_features, bad_samples
+from sedna_conformance.conformance_tests.helpers import first_difference, same_weights
+from sedna_conformance.harness.clause_run import ClauseRun
+from sedna_conformance.harness.collection import clause
+from sedna_conformance.harness.strategies import (
+    FEATURE_FAULTS,
+    LABEL_FAULTS,
+    bad_features,
+    bad_samples,
+)
 
 _ALL_FAULTS = [*FEATURE_FAULTS, *LABEL_FAULTS]
 
@@ -59,6 +64,8 @@ def _check_rejects(c: ClauseRun, method: str, argument: str, faults: list[str]) 
     for fault in faults:
         strategy = _bad_input(method, fault, x, y)
 
+        @c.settings
+
         @given(bad=strategy)
         def check(bad: Any) -> None:
             _refuses(c, call, argument, bad)
@@ -87,6 +94,8 @@ def _check_changes_nothing(c: ClauseRun, method: str, faults: list[str]) -> None
     x, y = c.x(8), np.array(c.data.test.y[:8], copy=True)
     for fault in faults:
         strategy = _bad_input(method, fault, x, y)
+
+        @c.settings
 
         @given(bad=strategy)
         def check(bad: Any) -> None:

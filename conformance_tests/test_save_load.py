@@ -6,8 +6,8 @@ import os
 
 import numpy as np
 
-from conformance_tests.helpers import first_difference, same_weights
-from harness.plugin import clause
+from sedna_conformance.conformance_tests.helpers import first_difference, same_weights
+from sedna_conformance.harness.collection import clause
 
 
 @clause("save.returns-existing-file")

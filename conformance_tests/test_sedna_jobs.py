@@ -10,11 +10,11 @@ import os
 
 import numpy as np
 
-from conformance_tests.helpers import first_difference, same_weights, shapes
-from harness.plugin import clause
-from harness.sedna_jobs import fedavg, model_info, wire
-from harness.session import accuracy
-from harness.trace import Traced
+from sedna_conformance.conformance_tests.helpers import first_difference, same_weights, shapes
+from sedna_conformance.harness.clause_run import accuracy
+from sedna_conformance.harness.collection import clause
+from sedna_conformance.harness.contract import fedavg, model_info, wire
+from sedna_conformance.harness.trace import Traced
 
 
 def _json(value):
@@ -186,7 +186,7 @@ def test_set_backend_job(conformance):
     previous = os.environ.get("BACKEND_TYPE")
     os.environ["BACKEND_TYPE"] = c.profile.backend_type or ""
     try:
-        backend = c.profile.resolved_set_backend()(estimator=c.profile.estimator,
+        backend = c.profile.set_backend(estimator=c.profile.estimator,
                                                     config=config)
     finally:
         if previous is None:

@@ -9,7 +9,7 @@ import textwrap
 import warnings
 from collections.abc import Iterator
 
-from harness.plugin import clause
+from sedna_conformance.harness.collection import clause
 
 _VARIABLES = ("BACKEND_TYPE", "DEVICE_CATEGORY", "CUDA_VISIBLE_DEVICES")
 
@@ -32,7 +32,7 @@ def environment(**values: str) -> Iterator[None]:
 
 
 def build(c, config=None, **variables):
-    set_backend = c.profile.resolved_set_backend()
+    set_backend = c.profile.set_backend
     with environment(**variables), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         c.log.calls.append(f"set_backend(estimator, config={config!r}) with {variables}")
@@ -82,7 +82,7 @@ def test_unknown_falls_back(conformance):
 @clause("set_backend.none-estimator")
 def test_none_estimator(conformance):
     c = conformance
-    result = c.profile.resolved_set_backend()(None, {"backend_type": "x"})
+    result = c.profile.set_backend(None, {"backend_type": "x"})
     c.expect(result is None, f"{result!r}", "None")
 
 
@@ -116,10 +116,11 @@ def test_entry_point(conformance):
     module = "conformance_probe_backend"
     with open(os.path.join(root, f"{module}.py"), "w") as handle:
         handle.write(textwrap.dedent("""
-            from backends import BackendBase
-
-            class ProbeBackend(BackendBase):
+            class ProbeBackend:
                 framework = "probe"
+
+                def __init__(self, estimator, fine_tune=True, **kwargs):
+                    self.estimator, self.fine_tune, self.options = estimator, fine_tune, kwargs
         """))
     dist = os.path.join(root, "conformance_probe_backend-1.0.dist-info")
     os.makedirs(dist)

@@ -7,9 +7,9 @@ from typing import Any
 
 import numpy as np
 
-from conformance_tests.helpers import distance, first_difference, same_weights
-from harness.plugin import clause
-from harness.session import ClauseRun, accuracy
+from sedna_conformance.conformance_tests.helpers import distance, first_difference, same_weights
+from sedna_conformance.harness.clause_run import ClauseRun, accuracy
+from sedna_conformance.harness.collection import clause
 
 
 def trained_once(c: ClauseRun) -> dict[str, Any]:

@@ -8,15 +8,15 @@ import numpy as np
 from hypothesis import given, note
 from hypothesis import strategies as st
 
-from backends.weights import as_nested_lists
-from conformance_tests.helpers import (
+from sedna_conformance.conformance_tests.helpers import (
     arrays,
     expect_refused,
     first_difference,
     same_weights,
     shapes,
 )
-from harness.plugin import clause
+from sedna_conformance.harness.collection import clause
+from sedna_conformance.harness.contract import nested_lists
 
 
 @clause("weights.stable")
@@ -62,13 +62,15 @@ def test_round_trip(conformance):
     backend = c.backend(trained=True)
     original = arrays(backend.get_weights())
 
+    @c.settings
+
     @given(seed=st.integers(0, 2**16), scale=st.sampled_from([0.0, 1e-3, 0.1, 1.0]))
     def check(seed, scale):
         note(f"perturbation: seed={seed}, scale={scale}")
         rng = np.random.default_rng(seed)
         perturbed = [(w + scale * rng.standard_normal(w.shape)).astype(np.float32)
                      for w in original]
-        backend.set_weights(as_nested_lists(perturbed))
+        backend.set_weights(nested_lists(perturbed))
         got = backend.get_weights()
         c.expect(same_weights(got, perturbed), first_difference(got, perturbed),
                  "exactly the weights set")
@@ -112,8 +114,8 @@ def test_wrong_count(conformance):
     c = conformance
     backend = c.backend(trained=True)
     other = arrays(c.backend(label="other").get_weights())
-    _rejects(c, backend, as_nested_lists(other[:-1]), "one array too few")
-    _rejects(c, backend, [*as_nested_lists(other), [0.0]], "one array too many")
+    _rejects(c, backend, nested_lists(other[:-1]), "one array too few")
+    _rejects(c, backend, [*nested_lists(other), [0.0]], "one array too many")
 
 
 @clause("weights.wrong-shape")
@@ -121,7 +123,7 @@ def test_wrong_shape(conformance):
     c = conformance
     backend = c.backend(trained=True)
     other = arrays(c.backend(label="other").get_weights())
-    bad = [*as_nested_lists(other[:-1]), np.zeros(other[-1].size + 1).tolist()]
+    bad = [*nested_lists(other[:-1]), np.zeros(other[-1].size + 1).tolist()]
     _rejects(c, backend, bad, "a wrongly shaped last array")
 
 

@@ -1,7 +1,7 @@
-"""``python -m harness``."""
+"""``python -m sedna_conformance.harness``."""
 
 import sys
 
-from harness.cli import main
+from sedna_conformance.harness.cli import main
 
 sys.exit(main())

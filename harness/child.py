@@ -1,4 +1,5 @@
-"""Child processes for the crash clauses: ``python -m harness.child save-loop ...``.
+"""Child processes for the crash clauses:
+``python -m sedna_conformance.harness.child save-loop ...``.
 
 The child rebuilds the profile from its ``--profile`` spec, loads the trained base
 model into a fresh estimator, prints ``ready`` and saves in a loop, so the parent can
@@ -15,7 +16,7 @@ __all__ = ["main"]
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the child."""
-    parser = argparse.ArgumentParser(prog="python -m harness.child")
+    parser = argparse.ArgumentParser(prog="python -m sedna_conformance.harness.child")
     parser.add_argument("command", choices=["save-loop"])
     parser.add_argument("--profile", required=True, help="the --profile spec")
     parser.add_argument("--name", required=True, help="the profile's name within the spec")
@@ -27,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="after 'ready', wait for a line on stdin before saving")
     args = parser.parse_args(argv)
 
-    from harness.profile import load_profiles
+    from sedna_conformance.harness.discovery import load_profiles
 
     profile = next(p for p in load_profiles(args.profile) if p.name == args.name)
     estimator = profile.estimator()

@@ -61,7 +61,8 @@ _ALL = [
        "framework.", "framework", "set the class attribute `framework = \"<name>\"`"),
     _c("construct.model-name-rule", "Without `model_name`, `model_name` is "
        "`model[_finetune_]<framework><suffix>` with Sedna's suffix for the framework.",
-       "model_name", "derive model_name from fine_tune, framework and MODEL_SUFFIXES"),
+       "model_name", "derive model_name from fine_tune, framework and Sedna's suffixes (.pth "
+       "pytorch, .pb tensorflow/keras, .ckpt mindspore/tinyms, .pkl otherwise)"),
     _c("construct.explicit-name-wins", "A `model_name` given to the constructor is the "
        "`model_name`.", "model_name", "return `default_name` when it is set"),
     _c("construct.unknown-kwargs", "Unknown constructor keywords (such as `model_save_url`) "
@@ -203,30 +204,31 @@ _ALL = [
     # -- set_backend -------------------------------------------------------------------
     _c("set_backend.env-any-case", "`BACKEND_TYPE`, in any letter case, selects the "
        "profile's backend.", "set_backend", "upper-case the type before matching it",
-       capabilities="registered_backend_type"),
+       capabilities="has_set_backend registered_backend_type"),
     _c("set_backend.config-type", "`config[\"backend_type\"]` selects the backend when "
        "`BACKEND_TYPE` is unset.", "set_backend",
        "fall back to config['backend_type'] when the variable is unset",
-       "set_backend.env-any-case", "registered_backend_type"),
+       "set_backend.env-any-case", "has_set_backend registered_backend_type"),
     _c("set_backend.env-wins", "`BACKEND_TYPE` wins over `config[\"backend_type\"]`.",
        "set_backend", "read the environment variable first", "set_backend.env-any-case",
-       "registered_backend_type"),
+       "has_set_backend registered_backend_type"),
     _c("set_backend.unknown-falls-back", "An unknown type warns and falls back to "
        "`BackendBase`.", "set_backend",
-       "warnings.warn(f'{type} Not Support yet, use itself') and use BackendBase"),
+       "warnings.warn(f'{type} Not Support yet, use itself') and use BackendBase",
+       capabilities="has_set_backend"),
     _c("set_backend.none-estimator", "`set_backend(None)` returns `None`.", "set_backend",
-       "return None first when estimator is None"),
+       "return None first when estimator is None", capabilities="has_set_backend"),
     _c("set_backend.config-reaches-backend", "`config`'s `base_model_url`/`model_url` and "
        "`model_name` reach the backend as `model_save_path` and `model_name`.",
        "set_backend", "pass model_save_path=base_model_url or model_url, and model_name",
-       "set_backend.env-any-case", "registered_backend_type"),
+       "set_backend.env-any-case", "has_set_backend registered_backend_type"),
     _c("set_backend.cuda-sets-use-cuda", "`CUDA_VISIBLE_DEVICES` sets `use_cuda`.",
        "set_backend", "use_cuda = bool(os.getenv('CUDA_VISIBLE_DEVICES'))",
-       "set_backend.unknown-falls-back"),
+       "set_backend.unknown-falls-back", "has_set_backend"),
     _c("set_backend.entry-point", "A backend registered under the entry-point group "
        "`sedna_conformance.backends` resolves by name.", "set_backend",
        "look the type up in importlib.metadata.entry_points(group=...)",
-       "set_backend.unknown-falls-back"),
+       "set_backend.unknown-falls-back", "has_set_backend"),
     # -- robust (bad input) --------------------------------------------------------
     _c("robust.train-rejects-bad-input", "`train` refuses malformed `train_data` (empty, wrong "
        "rank or shape, mismatched lengths, labels out of range, NaN or infinite, None, "
@@ -329,7 +331,8 @@ _ALL = [
        "set_backend train save evaluate", "pass the config through unchanged and keep "
        "fine_tune=True so training starts from base_model_url",
        "sedna.incremental-learning set_backend.config-reaches-backend "
-       "train.fine-tune-from-checkpoint", "registered_backend_type", since="1.2"),
+       "train.fine-tune-from-checkpoint", "has_set_backend registered_backend_type",
+       since="1.2"),
     # -- interop (profiles sharing an architecture tag) ------------------------------
     _c("interop.checkpoint", "A checkpoint saved by this backend loads into every other "
        "profile of the same architecture with bit-identical predictions.", "save load predict",

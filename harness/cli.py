@@ -1,4 +1,6 @@
-"""``sedna-conformance`` / ``python -m harness``: run the suite, or list its clauses."""
+"""``sedna-conformance`` / ``python -m sedna_conformance.harness``: run the suite, list its
+clauses, print the report's schema.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +8,14 @@ import argparse
 import json
 import os
 import sys
-import time
 
 __all__ = ["build_parser", "main"]
 
+_REPORTS = ("conformance.json", "conformance.md", "conformance.html", "junit.xml")
+
 
 def _list(_: argparse.Namespace) -> int:
-    from harness.clauses import CLAUSES
+    from sedna_conformance.harness.clauses import CLAUSES
 
     for clause in CLAUSES.values():
         needs = f"  (requires: {', '.join(clause.requires)})" if clause.requires else ""
@@ -22,7 +25,7 @@ def _list(_: argparse.Namespace) -> int:
 
 
 def _schema(_: argparse.Namespace) -> int:
-    from harness.results import report_schema
+    from sedna_conformance.harness.results import report_schema
 
     print(json.dumps(report_schema(), indent=2))
     return 0
@@ -31,46 +34,57 @@ def _schema(_: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace, pytest_args: list[str]) -> int:
     import pytest
 
-    from harness import reports
-    from harness.results import RunResult
+    from sedna_conformance.harness.discovery import default_profile_specs
+    from sedna_conformance.harness.run import no_default_profile_message
 
+    profiles = list(args.profile)
+    if not profiles:
+        profiles, missing = default_profile_specs()
+        if not profiles:
+            print(f"sedna-conformance: {no_default_profile_message(missing)}", file=sys.stderr)
+            return int(pytest.ExitCode.USAGE_ERROR)
     folder = os.path.abspath(args.report_dir)
     os.makedirs(folder, exist_ok=True)
-    paths = {name: os.path.join(folder, name) for name in
-             ("conformance.json", "conformance.md", "conformance.html", "junit.xml")}
-    argv = ["--pyargs", "conformance_tests", "-p", "no:cacheprovider", "-q",
+    paths = {name: os.path.join(folder, name) for name in _REPORTS}
+    argv = ["--pyargs", "sedna_conformance.conformance_tests", "-p", "no:cacheprovider", "-q",
             "--conformance-report", paths["conformance.json"],
             "--conformance-markdown", paths["conformance.md"],
             "--conformance-html", paths["conformance.html"],
-            "--junitxml", paths["junit.xml"], "-o", "junit_family=xunit2"]
-    for profile in args.profile:
-        argv += ["--profile", profile]
-    started = time.perf_counter()
-    code = int(pytest.main(argv + pytest_args))
-    wall = time.perf_counter() - started
-    if not os.path.exists(paths["conformance.json"]):
-        print(f"no report written (pytest exit {code})", file=sys.stderr)
-        return code or 1
-    with open(paths["conformance.json"], encoding="utf-8") as handle:
-        result = RunResult.from_dict(json.load(handle))
-    print("\n" + reports.summary_text(result))
-    print(f"\nreports: {', '.join(paths.values())}\nwall time: {wall:.1f} s")
-    if code == pytest.ExitCode.NO_TESTS_COLLECTED:
-        return 0
-    return 1 if result.failed() or code not in (0, 1) else 0
+            "--junitxml", paths["junit.xml"], "-o", "junit_family=xunit2",
+            "--conformance-hypothesis", args.hypothesis,
+            "--conformance-clause-timeout", str(args.clause_timeout)]
+    argv += [f"--conformance-profile={spec}" for spec in profiles]
+    argv += [f"--conformance-clause={glob}" for glob in args.clause]
+    if args.isolate:
+        argv.append("--conformance-isolate")
+    return int(pytest.main(argv + pytest_args))
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The command line's parser (the docs print its help)."""
+    from sedna_conformance.harness.options import DEFAULT_CLAUSE_TIMEOUT, HYPOTHESIS_LEVELS
+
     parser = argparse.ArgumentParser(prog="sedna-conformance",
                                      description="Check a Sedna backend against the contract.")
     commands = parser.add_subparsers(dest="command", required=True)
-    run = commands.add_parser("run", help="run the suite; extra arguments go to pytest")
-    run.add_argument("--profile", action="append", default=[],
-                     help="bundled profile name or module:attribute (repeatable); "
+    run = commands.add_parser("run", help="run the suite; arguments it does not know go to "
+                                          "pytest (-n 2, -x, -k, ...)")
+    run.add_argument("--profile", action="append", default=[], metavar="NAME|module:attr",
+                     help="a registered profile name or module:attribute (repeatable); "
                           "default: every bundled profile whose framework imports")
+    run.add_argument("--clause", action="append", default=[], metavar="GLOB",
+                     help="run only the clauses matching this id or glob (repeatable)")
     run.add_argument("--report-dir", default="reports",
-                     help="where conformance.json/.md/.html and junit.xml go (default: reports)")
+                     help="where " + ", ".join(_REPORTS) + " go (default: reports)")
+    run.add_argument("--hypothesis", choices=sorted(HYPOTHESIS_LEVELS), default="ci",
+                     help="generated inputs per property: ci (4, derandomized; default), "
+                          "dev (15), thorough (100)")
+    run.add_argument("--isolate", action="store_true",
+                     help="run each profile's clauses in a child process: a clause that "
+                          "crashes or hangs is reported crashed/timed_out and the run goes on")
+    run.add_argument("--clause-timeout", type=float, default=DEFAULT_CLAUSE_TIMEOUT,
+                     metavar="SECONDS", help="with --isolate, a clause running longer is "
+                     f"reported timed_out (default {DEFAULT_CLAUSE_TIMEOUT:g})")
     commands.add_parser("list", help="print every clause with its sentence")
     commands.add_parser("schema", help="print the JSON Schema of conformance.json")
     return parser

@@ -1,11 +1,11 @@
 """Isolation: a backend that crashes or hangs costs one clause, never the run.
 
-With ``--isolate`` (or a profile's ``isolate=True``) the controlling pytest process
+With ``--conformance-isolate`` (or a profile's ``isolate=True``) the controlling pytest process
 collects as usual but runs no clause itself: :func:`supervise` starts, per profile, a
 child pytest process that runs that profile's clauses and streams every report back
 through a :class:`Journal` (JSON lines, written before a crash can lose them). When the
 child dies inside a clause (segfault, ``os.abort``) that clause is reported ``crashed``;
-when a clause runs past ``--clause-timeout`` the child's :class:`Watchdog` (or, as a
+when a clause runs past ``--conformance-clause-timeout`` the child's :class:`Watchdog` (or, as a
 backstop, the supervisor) ends it and the clause is reported ``timed_out``. Either way
 a new child picks up the profile's remaining clauses, with the outcomes so far, so
 prerequisites still block, and every report is written at the end.
@@ -25,24 +25,28 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Generator, Sequence
 from typing import Any, Literal
 
 import pytest
 
-__all__ = ["CHILD_OPTION", "DEFAULT_CLAUSE_TIMEOUT", "Journal", "LostReport", "Watchdog",
-           "child_arguments", "read_child_files", "supervise"]
+from sedna_conformance.harness.clauses import get_clause
+from sedna_conformance.harness.collection import clause_of, profile_of
+from sedna_conformance.harness.failure import format_failure
+from sedna_conformance.harness.options import CHILD_OPTION
+from sedna_conformance.harness.results import ClauseResult
+from sedna_conformance.harness.run import ConformanceRun
 
-#: Seconds a clause may run in an isolated child before it is reported ``timed_out``.
-DEFAULT_CLAUSE_TIMEOUT = 600.0
-#: The hidden option that makes a pytest process an isolated child; its value is the journal.
-CHILD_OPTION = "--sedna-child-journal"
+__all__ = ["Isolation", "Journal", "LostReport", "Watchdog", "child_arguments",
+           "read_child_files", "supervise"]
+
 _TIMEOUT_EXIT_CODE = 70  # EX_SOFTWARE
 _GRACE_S = 30.0  # the supervisor's backstop beyond the clause timeout
 #: Options of the controlling run a child must not inherit (they name its outputs or
 #: distribute it); ``True`` if the option takes a value.
-_PARENT_ONLY = {"--isolate": False, "--conformance-report": True, "--conformance-markdown": True,
-                "--conformance-html": True, "--junitxml": True, "--junit-xml": True,
+_PARENT_ONLY = {"--conformance-isolate": False, "--conformance-report": True,
+                "--conformance-markdown": True, "--conformance-html": True,
+                "--junitxml": True, "--junit-xml": True,
                 "-n": True, "--numprocesses": True, "--dist": True, "--maxprocesses": True,
                 "--max-worker-restart": True, "--sedna-child-journal": True}
 
@@ -149,18 +153,19 @@ def _tail(path: str, lines: int = 25) -> str:
 
 
 def _report_failure(item: pytest.Item, when: Literal["setup", "call"], longrepr: str,
-                    properties: list[tuple[str, Any]], duration: float = 0.0) -> None:
+                    result: ClauseResult, duration: float = 0.0) -> None:
     """Log, for a clause its child could not report, a failed phase and the clause's end."""
+    result.duration_s = duration
     report = pytest.TestReport(item.nodeid, item.location, keywords={}, outcome="failed",
-                               longrepr=longrepr, when=when,
-                               user_properties=properties, duration=duration)
+                               longrepr=longrepr, when=when, duration=duration,
+                               conformance=result)
     item.ihook.pytest_runtest_logreport(report=report)
     item.ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
 
 
-#: Builds the ``user_properties`` of a clause that took its child down:
-#: ``(item, status, what happened, child output path) -> properties``.
-LostReport = Callable[[pytest.Item, str, str, str], list[tuple[str, Any]]]
+#: Builds the result of a clause that took its child down:
+#: ``(item, status, what happened, child output path) -> result``.
+LostReport = Callable[[pytest.Item, str, str, str], ClauseResult]
 
 
 def supervise(session: pytest.Session, groups: Sequence[Sequence[pytest.Item]], *,
@@ -207,7 +212,6 @@ def supervise(session: pytest.Session, groups: Sequence[Sequence[pytest.Item]], 
                             config=config, data=event["report"])
                         if isinstance(report.longrepr, list):  # a skip's tuple, via JSON
                             report.longrepr = tuple(report.longrepr)
-                        report.user_properties = [tuple(p) for p in report.user_properties]
                         item.ihook.pytest_runtest_logreport(report=report)
                     elif event["event"] == "finish":
                         item.ihook.pytest_runtest_logfinish(nodeid=item.nodeid,
@@ -248,3 +252,75 @@ def read_child_files(journal_path: str) -> tuple[set[str], dict[tuple[str, str],
     with open(journal_path + ".outcomes", encoding="utf-8") as handle:
         outcomes = {(p, c): s for p, c, s in json.load(handle)}
     return todo, outcomes
+
+
+class Isolation:
+    """The isolation hooks: in the controlling process, runs isolated profiles' clauses
+    under :func:`supervise`; in a child, journals every clause and arms the watchdog.
+    """
+
+    def __init__(self, run: ConformanceRun, config: pytest.Config, reporting: bool) -> None:
+        self.run = run
+        self.config = config
+        self.reporting = reporting
+        journal = run.options.child_journal
+        self.journal = Journal(journal) if journal else None
+        self.watchdog = Watchdog(self.journal, run.options.clause_timeout) \
+            if self.journal else None
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtestloop(self, session: pytest.Session) -> bool | None:
+        """With isolation, run the isolated profiles' clauses under :func:`supervise`."""
+        if not self.reporting or session.config.option.collectonly:
+            return None
+        everything = self.run.options.isolate
+        isolated = [item for item in session.items if clause_of(item) and (
+            everything or getattr(profile_of(item), "isolate", False))]
+        if not isolated:
+            return None
+        if session.testsfailed and not session.config.option.continue_on_collection_errors:
+            raise session.Interrupted(f"{session.testsfailed} errors during collection")
+        chosen = set(isolated)
+        in_process = [item for item in session.items if item not in chosen]
+        for i, item in enumerate(in_process):
+            nextitem = in_process[i + 1] if i + 1 < len(in_process) else None
+            item.config.hook.pytest_runtest_protocol(item=item, nextitem=nextitem)
+            if session.shouldfail or session.shouldstop:
+                return True
+        groups: dict[str, list[pytest.Item]] = {}
+        for item in isolated:
+            groups.setdefault(profile_of(item).name, []).append(item)  # type: ignore[union-attr]
+        supervise(session, list(groups.values()), outcomes=self.run.outcomes,
+                  timeout=self.run.options.clause_timeout, lost_report=self._lost_report)
+        return True
+
+    def _lost_report(self, item: pytest.Item, status: str, what: str,
+                     log_path: str) -> ClauseResult:
+        clause_id, profile = clause_of(item), profile_of(item)
+        assert clause_id is not None and profile is not None
+        observed = what
+        if status == "timed_out":
+            observed = (f"still running after {self.run.options.clause_timeout:g} s "
+                        f"(--conformance-clause-timeout); {what}")
+        message = format_failure(get_clause(clause_id), observed, "the clause to finish",
+                                 f"{self.run.reproduce(profile, clause_id)}\n"
+                                 f"the child's output (stacks included): {log_path}")
+        return ClauseResult(profile.name, clause_id, status, message)
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_protocol(self, item: pytest.Item) -> Generator[None, Any, Any]:
+        if self.journal is None or self.watchdog is None:
+            return (yield)
+        self.journal.write("start", item.nodeid)
+        self.watchdog.start(item.nodeid)
+        try:
+            return (yield)
+        finally:
+            self.watchdog.stop()
+            self.journal.write("finish", item.nodeid)
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if self.journal is not None:  # an isolated child: stream it to the supervisor
+            config = self.config
+            data = config.hook.pytest_report_to_serializable(config=config, report=report)
+            self.journal.write("report", report.nodeid, report=data)

@@ -1,25 +1,22 @@
 """``Profile``: what a backend author provides to run the suite against a backend.
 
-A profile names the backend class, how to build an estimator and the data, and
-what the backend can and cannot do. Try your own class against our fixtures with
-``dataclasses.replace(harness.get_profile("mindspore"), name="mine", backend=MyBackend)``.
+A profile names the backend class, how to build an estimator and the data, and what the
+backend can and cannot do. The template (:mod:`sedna_conformance.harness.template`) is a
+complete one to start from.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import fnmatch
-import importlib
 import importlib.util
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from importlib import metadata
 from typing import Any
 
-__all__ = ["PROFILE_ENTRY_POINT_GROUP", "Capabilities", "Profile", "Tolerances",
-           "bundled_profile_names", "get_profile", "load_profile", "load_profiles"]
+from sedna_conformance.harness.clauses import match
 
-PROFILE_ENTRY_POINT_GROUP = "sedna_conformance.profiles"
+__all__ = ["Capabilities", "Profile", "Tolerances"]
 
 
 def capability(sentence: str, default: bool = True) -> Any:
@@ -35,6 +32,10 @@ class Capabilities:
 
     deterministic_training: bool = capability(
         "Training twice from the same weights with the same seed gives the same weights.")
+    has_set_backend: bool = capability(
+        "The profile names the `set_backend` Sedna's workers build this backend with "
+        "(upstream's, or the author's own); without one the `set_backend` clauses are skipped, "
+        "never run against another implementation.")
     registered_backend_type: bool = capability(
         "`set_backend` can build the backend from the profile's `backend_type`.")
     enforced_permissions: bool = capability(
@@ -75,7 +76,10 @@ class Profile:
     giving a fresh Sedna-style estimator with ``train``/``predict``/``evaluate``/
     ``save``/``load``. ``datasets`` returns an object with ``train``, ``valid``,
     ``test``, ``incremental_train`` and ``incremental_test`` (each with ``x``, ``y``
-    and ``len()``). ``expected_failures`` maps clause ids or globs to the reason.
+    and ``len()``). ``set_backend`` is the function Sedna's workers build the backend with
+    (upstream's, or the author's own) and ``backend_type`` the type it knows the backend by;
+    without both, the ``set_backend`` clauses are skipped. ``expected_failures`` maps clause
+    ids or globs to the reason; each must match at least one clause id.
     """
 
     name: str
@@ -94,8 +98,8 @@ class Profile:
     requires_modules: tuple[str, ...] = ()
     seed: int = 0
     isolate: bool = False
-    """Run this profile's clauses in a worker process even without ``--isolate``, for
-    backends that may crash or hang the interpreter (see :mod:`harness.isolation`)."""
+    """Run this profile's clauses in a child process even without ``--isolate``, for backends
+    that may crash or hang the interpreter (see :mod:`sedna_conformance.harness.isolation`)."""
     foreign_checkpoint: Callable[[str], str] | None = None
     """Writes, into the given folder, a well-formed checkpoint of another architecture and
     returns its path (for ``ckpt.refuses-corrupt``); ``None`` skips that variant."""
@@ -108,14 +112,11 @@ class Profile:
         for attr in ("estimator", "datasets"):
             if not callable(getattr(self, attr)):
                 raise TypeError(f"Profile.{attr} must be callable (a class or factory)")
-
-    def resolved_set_backend(self) -> Callable[..., Any]:
-        """The ``set_backend`` under test (ours unless the profile names one)."""
-        if self.set_backend is not None:
-            return self.set_backend
-        from backends.registry import set_backend
-
-        return set_backend
+        unmatched = [p for p in self.expected_failures if not match(p)]
+        if unmatched:
+            raise ValueError(f"Profile.expected_failures of {self.name!r}: {unmatched} match no "
+                             "clause id; use ids or globs that `sedna-conformance list` prints, "
+                             "e.g. 'weights.*'")
 
     def expected_failure(self, clause_id: str) -> str | None:
         """The declared reason ``clause_id`` fails for this profile, if any."""
@@ -127,67 +128,3 @@ class Profile:
     def available(self) -> bool:
         """Whether every module in ``requires_modules`` can be imported here."""
         return all(importlib.util.find_spec(m) is not None for m in self.requires_modules)
-
-
-def _bundled(variants: bool = True) -> dict[str, Callable[[], Profile]]:
-    from harness import bundled
-
-    return {**bundled.PROFILES, **(bundled.VARIANTS if variants else {})}
-
-
-def bundled_profile_names(variants: bool = False) -> list[str]:
-    """Names of the profiles shipped with the harness: those of the default run, and
-    with ``variants=True`` also those run only when named (e.g. ``mindspore-graph``).
-    """
-    return list(_bundled(variants))
-
-
-def get_profile(name: str) -> Profile:
-    """A bundled profile, or one registered under ``sedna_conformance.profiles``."""
-    bundled = _bundled()
-    if name in bundled:
-        return bundled[name]()
-    for entry_point in metadata.entry_points(group=PROFILE_ENTRY_POINT_GROUP):
-        if entry_point.name == name:
-            return _as_profile(entry_point.load(), f"entry point {name!r}")
-    known = sorted(bundled) + sorted(
-        ep.name for ep in metadata.entry_points(group=PROFILE_ENTRY_POINT_GROUP))
-    raise KeyError(f"no profile named {name!r}; known profiles: {known}; or pass "
-                   "'module:attribute'")
-
-
-def _as_profile(value: Any, source: str) -> Profile:
-    if callable(value) and not isinstance(value, Profile):
-        value = value()
-    if not isinstance(value, Profile):
-        raise TypeError(f"{source} must be a harness.Profile or a function returning one, "
-                        f"got {type(value).__name__}")
-    return value
-
-
-def load_profiles(spec: str) -> list[Profile]:
-    """Resolve ``--profile``: a bundled/entry-point name, or ``module:attribute`` holding a
-    profile, a list of profiles, or a function returning either (called once).
-    """
-    if ":" not in spec:
-        return [get_profile(spec)]
-    module_name, _, attr = spec.partition(":")
-    module = importlib.import_module(module_name)
-    try:
-        value = getattr(module, attr)
-    except AttributeError:
-        raise AttributeError(f"module {module_name!r} has no attribute {attr!r} "
-                             f"(from --profile {spec})") from None
-    if callable(value) and not isinstance(value, Profile):
-        value = value()
-    if isinstance(value, list | tuple):
-        return [_as_profile(v, spec) for v in value]
-    return [_as_profile(value, spec)]
-
-
-def load_profile(spec: str) -> Profile:
-    """Resolve ``--profile`` to exactly one profile (see :func:`load_profiles`)."""
-    profiles = load_profiles(spec)
-    if len(profiles) != 1:
-        raise ValueError(f"--profile {spec} gives {len(profiles)} profiles, expected one")
-    return profiles[0]

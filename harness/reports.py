@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
-from harness.clauses import CLAUSES
-from harness.results import STATUSES, RunResult
+from sedna_conformance.harness.clauses import CLAUSES
+from sedna_conformance.harness.results import STATUSES, RunResult
 
 __all__ = ["summary_text", "write_html", "write_json", "write_markdown"]
 
@@ -37,9 +38,12 @@ def summary_text(result: RunResult) -> str:
     lines = [f"contract {result.contract_version}; wall {result.wall_s:.1f} s; harness "
              f"overhead {100 * result.overhead_share():.1f}% of clause time (the rest is "
              "backend and framework calls)"]
-    for name in result.profiles:
+    for name, clauses in result.profiles.items():
         t = result.totals(name)
-        lines.append(f"{name}: {_counts(result, name)} ({t['duration_s']:.1f} s in clauses, "
+        lines.append(f"{name}: {result.judged(name)} of {len(CLAUSES)} clauses judged"
+                     + (f" ({len(CLAUSES) - len(clauses)} not selected)"
+                        if len(clauses) < len(CLAUSES) else "")
+                     + f": {_counts(result, name)} ({t['duration_s']:.1f} s in clauses, "
                      f"{t['backend_s']:.1f} s of it in backend/framework calls)")
     for name, clauses in result.profiles.items():
         for cid, r in clauses.items():
@@ -81,12 +85,21 @@ def write_markdown(result: RunResult, path: str) -> None:
         handle.write("\n".join(out) + "\n")
 
 
+def inline_code(text: str) -> Any:
+    """``text`` HTML-escaped, with its Markdown `inline code` as ``<code>`` elements."""
+    import markupsafe
+
+    escaped = str(markupsafe.escape(text))
+    return markupsafe.Markup(re.sub(r"`([^`]+)`", r"<code>\1</code>", escaped))
+
+
 def html(result: RunResult) -> str:
     """The self-contained HTML matrix."""
     import jinja2
 
-    env = jinja2.Environment(loader=jinja2.PackageLoader("harness", "templates"),
-                             autoescape=True)
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("sedna_conformance.harness", "templates"), autoescape=True)
+    env.filters["inline_code"] = inline_code
     names = list(result.profiles)
     rows: list[dict[str, Any]] = []
     for cid in _clause_ids(result):

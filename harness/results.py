@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import platform
 import sys
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from typing import Any
 
-from harness.clauses import CONTRACT_VERSION
+from sedna_conformance.harness.clauses import CONTRACT_VERSION
 
 __all__ = ["STATUSES", "STATUS_MEANINGS", "ClauseResult", "RunResult", "environment",
            "report_schema"]
@@ -36,19 +37,44 @@ STATUS_MEANINGS = {
 
 @dataclass
 class ClauseResult:
-    """One clause on one profile; several variants fold into the worst status."""
+    """The verdict of one clause on one profile: the one object that travels from the clause
+    test to every report (across xdist workers and isolated children as its dict).
 
+    A clause reports once per pytest phase (setup, call, teardown) and may run in variants;
+    :meth:`merge` folds them into the worst status, adding the times.
+    """
+
+    profile: str
+    clause: str
     status: str
     message: str = ""
     duration_s: float = 0.0
     backend_s: float = 0.0
 
-    def merge(self, status: str, message: str, duration_s: float, backend_s: float) -> None:
+    def __post_init__(self) -> None:
+        if self.status not in _SEVERITY:
+            raise ValueError(f"status must be one of {STATUSES}, got {self.status!r}")
+
+    @property
+    def judged(self) -> bool:
+        """Whether the clause reached a verdict (it was neither skipped nor blocked)."""
+        return self.status not in ("skipped", "blocked")
+
+    def merge(self, other: ClauseResult) -> None:
         """Fold in another phase or variant: the worst status wins, times add up."""
-        if _SEVERITY[status] > _SEVERITY[self.status]:
-            self.status, self.message = status, message
-        self.duration_s += duration_s
-        self.backend_s += backend_s
+        if _SEVERITY[other.status] > _SEVERITY[self.status]:
+            self.status, self.message = other.status, other.message
+        self.duration_s += other.duration_s
+        self.backend_s += other.backend_s
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form (how it crosses process boundaries)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ClauseResult:
+        """Rebuild a result from :meth:`to_dict`."""
+        return cls(**data)
 
 
 def _version(distribution: str) -> str | None:
@@ -74,16 +100,17 @@ class RunResult:
     environment: dict[str, Any] = field(default_factory=environment)
     wall_s: float = 0.0
 
-    def record(self, profile: str, clause: str, status: str, message: str = "",
-               duration_s: float = 0.0, backend_s: float = 0.0) -> None:
-        """Add one phase/variant outcome of ``clause`` on ``profile``."""
-        if status not in _SEVERITY:
-            raise ValueError(f"status must be one of {STATUSES}, got {status!r}")
-        clauses = self.profiles.setdefault(profile, {})
-        if clause in clauses:
-            clauses[clause].merge(status, message, duration_s, backend_s)
+    def add(self, result: ClauseResult) -> None:
+        """Take in one phase/variant result of a clause on a profile."""
+        clauses = self.profiles.setdefault(result.profile, {})
+        if result.clause in clauses:
+            clauses[result.clause].merge(result)
         else:
-            clauses[clause] = ClauseResult(status, message, duration_s, backend_s)
+            clauses[result.clause] = dataclasses.replace(result)
+
+    def judged(self, profile: str) -> int:
+        """How many of ``profile``'s clauses reached a verdict (not skipped, not blocked)."""
+        return sum(r.judged for r in self.profiles.get(profile, {}).values())
 
     def summary(self, profile: str) -> dict[str, int]:
         """``{status: count}`` for ``profile``, every status present."""
@@ -118,20 +145,12 @@ class RunResult:
             "wall_s": round(self.wall_s, 3),
             "profiles": {
                 name: {"summary": self.summary(name), "totals": self.totals(name),
-                       "clauses": {cid: {**asdict(r), "duration_s": round(r.duration_s, 4),
+                       "clauses": {cid: {"status": r.status, "message": r.message,
+                                         "duration_s": round(r.duration_s, 4),
                                          "backend_s": round(r.backend_s, 4)}
                                    for cid, r in clauses.items()}}
                 for name, clauses in self.profiles.items()},
         }
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> RunResult:
-        """Rebuild a result from its JSON report."""
-        run = cls(contract_version=data["contract_version"], environment=data["environment"],
-                  wall_s=data.get("wall_s", 0.0))
-        for name, profile in data["profiles"].items():
-            run.profiles[name] = {cid: ClauseResult(**r) for cid, r in profile["clauses"].items()}
-        return run
 
 
 def report_schema() -> dict[str, Any]:

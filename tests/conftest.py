@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from fixtures import DataSplits, make_splits
+from sedna_conformance.fixtures import DataSplits, make_splits
 
 os.environ.setdefault("GLOG_v", "3")  # keep MindSpore's C++ log quiet
 
@@ -28,8 +28,8 @@ FRAMEWORKS = ["mindspore", "tinyms"]
 
 
 def backend_and_estimator(framework: str) -> tuple[type, type]:
-    from backends import MSBackend, TinyMSBackend
-    from fixtures.estimators import MobileNetV2MS, MobileNetV2TinyMS
+    from sedna_conformance.backends import MSBackend, TinyMSBackend
+    from sedna_conformance.fixtures.estimators import MobileNetV2MS, MobileNetV2TinyMS
 
     if framework == "mindspore":
         return MSBackend, MobileNetV2MS

@@ -17,11 +17,11 @@ from typing import Any
 
 import numpy as np
 
-from backends import BackendBase, MSBackend
-from backends.checkpoint import write_checkpoint
-from backends.registry import BUILTIN_BACKENDS, backend_class
-from backends.weights import check_weights
-from harness import Profile
+from sedna_conformance.backends import BackendBase, MSBackend
+from sedna_conformance.backends.checkpoint import write_checkpoint
+from sedna_conformance.backends.registry import BUILTIN_BACKENDS, backend_class
+from sedna_conformance.backends.weights import check_weights
+from sedna_conformance.harness import Profile
 
 
 def _upstream_parse_kwargs(func: Callable[..., Any], **kwargs: Any) -> dict[str, Any]:
@@ -384,7 +384,7 @@ def _refuses_float64(self: MSBackend, data: Any, **kwargs: Any) -> Any:
 def _load_partial(self: MSBackend, model_url: str = "", model_name: str | None = None,
                   **kwargs: Any) -> None:
     """Loads whatever matches by name and shape, like load_param_into_net(strict=False)."""
-    from backends.checkpoint import read_checkpoint
+    from sedna_conformance.backends.checkpoint import read_checkpoint
 
     path = self.resolve_existing(model_url, model_name)
     stored = read_checkpoint(path)
@@ -401,7 +401,7 @@ def _ms_save(names: Any, arrays: Any, path: str, crc: bool) -> str:
     import mindspore
     from mindspore import Tensor
 
-    from backends.checkpoint import checkpoint_file
+    from sedna_conformance.backends.checkpoint import checkpoint_file
 
     final = checkpoint_file(path)
     os.makedirs(os.path.dirname(final) or ".", exist_ok=True)
@@ -608,7 +608,7 @@ def _save_prefixed(self: MSBackend, model_url: str = "", model_name: str | None 
 
 def _load_prefixed(self: MSBackend, model_url: str = "", model_name: str | None = None,
                    **kwargs: Any) -> None:
-    from backends.checkpoint import read_checkpoint
+    from sedna_conformance.backends.checkpoint import read_checkpoint
 
     stored = read_checkpoint(self.resolve_existing(model_url, model_name))
     stored = {n[len(_PREFIX):] if n.startswith(_PREFIX) else n: a for n, a in stored.items()}

@@ -3,32 +3,45 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
-from harness import Profile, get_profile
+from sedna_conformance.harness import Profile, get_profile
+from sedna_conformance.harness.template import SoftmaxRegression
+
+
+class ImageSoftmax(SoftmaxRegression):
+    """The template's NumPy estimator on the bundled 3×32×32 images."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        from sedna_conformance.fixtures.datasets import IMAGE_SHAPE, NUM_CLASSES
+
+        super().__init__(num_classes=NUM_CLASSES, feature_shape=IMAGE_SHAPE, **kwargs)
 
 
 def lenet5_pynative() -> Profile:
-    """Our MSBackend on LeNet5 in PyNative mode: the fast base of the mutant zoo."""
-    from fixtures.estimators import LeNet5MS
+    """Our MSBackend on LeNet5 in PyNative mode."""
+    from sedna_conformance.fixtures.estimators import LeNet5MS
 
     return dataclasses.replace(get_profile("mindspore"), name="lenet5", estimator=LeNet5MS,
                                options={"mode": "pynative"}, architecture="lenet5")
 
 
 def zoo_base() -> Profile:
-    """Our MSBackend driving the NumPy softmax estimator: the fast base of the mutant zoo.
+    """Our MSBackend driving the template's NumPy estimator: the fast base of the mutant zoo.
 
     MSBackend reads its weights through the Keras convention and writes real MindSpore
     checkpoints, so every backend behaviour is MindSpore's, while training takes
     milliseconds.
     """
-    from backends import MSBackend
-    from fixtures.datasets import make_splits
-    from fixtures.estimators import foreign_checkpoint
-    from tests.reference_backend import SoftmaxRegression
+    from sedna_conformance.backends import MSBackend
+    from sedna_conformance.backends.registry import set_backend
+    from sedna_conformance.fixtures.datasets import make_splits
+    from sedna_conformance.fixtures.estimators import foreign_checkpoint
+    from sedna_conformance.fixtures.profiles import share_cores_with_mindspore
 
-    return Profile(name="zoo-base", backend=MSBackend, estimator=SoftmaxRegression,
-                   datasets=make_splits, backend_type="MINDSPORE",
+    share_cores_with_mindspore()
+    return Profile(name="zoo-base", backend=MSBackend, estimator=ImageSoftmax,
+                   datasets=make_splits, backend_type="MINDSPORE", set_backend=set_backend,
                    options={"mode": "pynative"}, architecture="softmax-regression",
                    quick_train_kwargs={"epochs": 1, "learning_rate": 0.01},
                    requires_modules=("mindspore",), foreign_checkpoint=foreign_checkpoint)

@@ -10,8 +10,8 @@ import mindspore
 import numpy as np
 import pytest
 
-from backends import MSBackend, TinyMSBackend
-from fixtures.estimators import LeNet5MS, LeNet5TinyMS
+from sedna_conformance.backends import MSBackend, TinyMSBackend
+from sedna_conformance.fixtures.estimators import LeNet5MS, LeNet5TinyMS
 
 pytestmark = pytest.mark.slow
 

@@ -7,7 +7,7 @@ import stat
 
 import pytest
 
-from backends import BackendBase
+from sedna_conformance.backends import BackendBase
 
 
 class Recorder:

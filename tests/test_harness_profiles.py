@@ -8,18 +8,18 @@ import textwrap
 
 import pytest
 
-from harness import CLAUSES, Profile, get_profile
-from harness.clauses import prerequisites, run_order
+from sedna_conformance.harness import CLAUSES, Profile, get_profile
+from sedna_conformance.harness.clauses import prerequisites, run_order
 from tests.conformance_run import run_suite
 
 pytestmark = pytest.mark.slow
 
 
-def test_numpy_reference_backend_passes_every_clause_without_mindspore(tmp_path):
-    report, output = run_suite(str(tmp_path), "tests.reference_backend:reference_profile")
+def test_the_template_passes_every_clause_it_can_be_judged_on(tmp_path):
+    report, output = run_suite(str(tmp_path), "numpy-reference")
     clauses = report["profiles"]["numpy-reference"]["clauses"]
     skipped = {cid for cid, r in clauses.items() if r["status"] == "skipped"}
-    lacking = {"registered_backend_type"}
+    lacking = {"has_set_backend"}
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         lacking.add("enforced_permissions")
     alone = {c for c in CLAUSES if c.startswith("interop.")}  # no partner profile in the run
@@ -36,8 +36,7 @@ def test_a_profile_from_outside_the_project_runs(tmp_path):
     plugins.mkdir()
     (plugins / "my_backend_profile.py").write_text(textwrap.dedent("""
         import dataclasses
-        from harness import get_profile
-        from tests.reference_backend import reference_profile
+        from sedna_conformance.harness.template import reference_profile
 
         PROFILE = dataclasses.replace(reference_profile(), name="authors-backend")
     """))
@@ -49,7 +48,7 @@ def test_a_profile_from_outside_the_project_runs(tmp_path):
 
 
 def test_replace_gives_a_valid_profile():
-    from tests.reference_backend import NumpyBackend
+    from sedna_conformance.harness.template import NumpyBackend
 
     mine = dataclasses.replace(get_profile("mindspore"), name="x", backend=NumpyBackend)
     assert isinstance(mine, Profile) and mine.backend is NumpyBackend
@@ -57,13 +56,13 @@ def test_replace_gives_a_valid_profile():
         dataclasses.replace(mine, backend="not a class")
 
 
-def test_graph_mode_variant_is_bundled_but_not_in_the_default_run():
-    from harness.profile import bundled_profile_names
+def test_graph_mode_variant_is_registered_but_not_in_the_default_run():
+    from sedna_conformance.harness.discovery import default_profile_specs, offers
 
-    assert bundled_profile_names() == ["mindspore", "tinyms"]
-    assert "mindspore-graph" in bundled_profile_names(variants=True)
+    assert default_profile_specs() == (["mindspore", "tinyms"], [])
+    assert {"mindspore-graph", "numpy-reference"} <= set(offers())
     assert get_profile("mindspore-graph").options["mode"] == "graph"
-    assert {get_profile(n).options["mode"] for n in bundled_profile_names()} == {"pynative"}
+    assert {get_profile(n).options["mode"] for n in ("mindspore", "tinyms")} == {"pynative"}
 
 
 def test_expected_failures_match_globs():
@@ -71,6 +70,8 @@ def test_expected_failures_match_globs():
         "weights.*": "federated learning is not supported yet"})
     assert profile.expected_failure("weights.fedavg") == "federated learning is not supported yet"
     assert profile.expected_failure("train.learns") is None
+    with pytest.raises(ValueError, match=r"\['weight\.\*'\] match no clause id"):
+        dataclasses.replace(profile, expected_failures={"weight.*": "a typo"})
 
 
 def test_registry_prerequisites_exist_and_run_first():

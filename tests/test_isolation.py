@@ -10,9 +10,9 @@ import xml.etree.ElementTree as ET
 import jsonschema
 import pytest
 
-from harness.clauses import CLAUSES
-from harness.isolation import Journal, Watchdog, child_arguments
-from harness.results import report_schema
+from sedna_conformance.harness.clauses import CLAUSES
+from sedna_conformance.harness.isolation import Journal, Watchdog, child_arguments
+from sedna_conformance.harness.results import report_schema
 from tests.conformance_run import ROOT, run_suite
 from tests.mutants import CRASH_MUTANTS, SUBPROCESS_CLAUSES
 
@@ -54,11 +54,13 @@ def test_every_report_is_written_and_valid(isolated_run):
 
 
 def test_child_arguments_drop_what_only_the_controller_does():
-    args = ["--pyargs", "conformance_tests", "--isolate", "--conformance-report", "r.json",
-            "--conformance-html=r.html", "-n", "2", "-n2", "--dist", "loadgroup",
-            "--junitxml", "j.xml", "--profile", "p", "--clause-timeout", "5", "-k", "x"]
-    assert child_arguments(args) == ["--pyargs", "conformance_tests", "--profile", "p",
-                                     "--clause-timeout", "5", "-k", "x"]
+    args = ["--pyargs", "sedna_conformance.conformance_tests", "--conformance-isolate",
+            "--conformance-report", "r.json", "--conformance-html=r.html", "-n", "2", "-n2",
+            "--dist", "loadgroup", "--junitxml", "j.xml", "--conformance-profile", "p",
+            "--conformance-clause-timeout", "5", "-k", "x"]
+    assert child_arguments(args) == ["--pyargs", "sedna_conformance.conformance_tests",
+                                     "--conformance-profile", "p",
+                                     "--conformance-clause-timeout", "5", "-k", "x"]
 
 
 def test_journal_reads_only_complete_lines(tmp_path):
@@ -77,7 +79,7 @@ def test_watchdog_needs_a_positive_timeout(tmp_path):
 
 
 def test_isolate_refuses_xdist():
-    done = subprocess.run([sys.executable, "-m", "pytest", "--isolate", "-n", "2",
+    done = subprocess.run([sys.executable, "-m", "pytest", "--conformance-isolate", "-n", "2",
                            "--collect-only", "-q", "-p", "no:cacheprovider",
                            os.path.join(ROOT, "tests", "test_base.py")],
                           capture_output=True, text=True, cwd=ROOT, timeout=120)

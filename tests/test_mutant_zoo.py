@@ -12,7 +12,7 @@ import os
 
 import pytest
 
-from harness.clauses import CLAUSES, prerequisites
+from sedna_conformance.harness.clauses import CLAUSES, prerequisites
 from tests.conformance_run import run_suite
 from tests.mutants import MUTANTS, SUBPROCESS_CLAUSES, mutant_name
 

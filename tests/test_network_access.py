@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from backends import MSBackend, TinyMSBackend
-from backends.tinyms_compat import import_tinyms
-from fixtures.networks import LeNet5
+from sedna_conformance.backends import MSBackend, TinyMSBackend
+from sedna_conformance.backends.tinyms_compat import import_tinyms
+from sedna_conformance.fixtures.networks import LeNet5
 
 pytestmark = pytest.mark.slow
 

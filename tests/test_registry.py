@@ -8,8 +8,8 @@ import warnings
 
 import pytest
 
-from backends import BackendBase, MSBackend, TinyMSBackend, set_backend
-from fixtures.estimators import LeNet5MS
+from sedna_conformance.backends import BackendBase, MSBackend, TinyMSBackend, set_backend
+from sedna_conformance.fixtures.estimators import LeNet5MS
 
 
 @pytest.fixture(autouse=True)
@@ -67,7 +67,7 @@ def test_cuda_visible_devices_sets_use_cuda(monkeypatch):
 def test_third_party_entry_point_resolves(tmp_path, monkeypatch):
     """A real distribution on sys.path registering a backend: no edit to our code."""
     (tmp_path / "thirdparty_backend.py").write_text(textwrap.dedent("""
-        from backends import BackendBase
+        from sedna_conformance.backends import BackendBase
 
         class PaddleBackend(BackendBase):
             framework = "paddle"

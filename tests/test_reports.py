@@ -9,37 +9,44 @@ import subprocess
 import pytest
 from markupsafe import escape
 
-from harness import reports
-from harness.clauses import CLAUSES
-from harness.results import STATUSES, RunResult
+from sedna_conformance.harness import reports
+from sedna_conformance.harness.clauses import CLAUSES
+from sedna_conformance.harness.results import STATUSES, ClauseResult, RunResult
 
 
 @pytest.fixture
 def result() -> RunResult:
     run = RunResult()
     for i, cid in enumerate(CLAUSES):
-        run.record("mindspore", cid, "passed", duration_s=0.1, backend_s=0.08)
-        run.record("tinyms", cid, STATUSES[i % len(STATUSES)], f"[{cid}] observed x, expected y")
+        run.add(ClauseResult("mindspore", cid, "passed", duration_s=0.1, backend_s=0.08))
+        run.add(ClauseResult("tinyms", cid, STATUSES[i % len(STATUSES)],
+                             f"[{cid}] observed x, expected y"))
     return run
 
 
 def test_worst_variant_wins_and_times_add():
     run = RunResult()
-    run.record("p", "train.learns", "passed", duration_s=1.0)
-    run.record("p", "train.learns", "failed", "[train.learns] observed", 2.0)
-    run.record("p", "train.learns", "passed", duration_s=0.5)
+    run.add(ClauseResult("p", "train.learns", "passed", duration_s=1.0))
+    run.add(ClauseResult("p", "train.learns", "failed", "[train.learns] observed", 2.0))
+    run.add(ClauseResult("p", "train.learns", "passed", duration_s=0.5))
     clause = run.profiles["p"]["train.learns"]
     assert clause.status == "failed" and clause.duration_s == 3.5
     assert run.failed()
     with pytest.raises(ValueError, match="status must be one of"):
-        run.record("p", "x.y", "weird")
+        ClauseResult("p", "x.y", "weird")
 
 
-def test_json_round_trips(result, tmp_path):
+def test_a_clause_result_crosses_processes_as_its_dict():
+    one = ClauseResult("p", "train.learns", "blocked", "blocked by x", 0.5, 0.25)
+    assert ClauseResult.from_dict(json.loads(json.dumps(one.to_dict()))) == one
+    assert not one.judged and ClauseResult("p", "train.learns", "xfailed").judged
+
+
+def test_json_report(result, tmp_path):
     path = tmp_path / "r.json"
     reports.write_json(result, str(path))
     data = json.loads(path.read_text())
-    assert RunResult.from_dict(data).to_dict() == data
+    assert data == json.loads(json.dumps(result.to_dict()))
     assert data["profiles"]["tinyms"]["summary"]["failed"] > 0
 
 
@@ -58,7 +65,11 @@ def test_html_renders_in_headless_chromium(result, tmp_path):
     page = tmp_path / "matrix.html"
     reports.write_html(result, str(page))
     html = page.read_text()
-    assert escape(CLAUSES["train.learns"].sentence) in html and 'class="status failed"' in html
+    assert 'class="status failed"' in html
+    # The sentences' inline code renders as <code>, the rest escaped by Jinja's rules.
+    sentence = CLAUSES["construct.framework-name"].sentence
+    assert "`" in sentence and reports.inline_code(sentence) in html
+    assert str(escape(sentence)).replace("`framework`", "<code>framework</code>") in html
     shot = tmp_path / "matrix.png"
     subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
                     "--disable-background-networking", "--disable-component-update",

@@ -10,7 +10,7 @@ import textwrap
 import numpy as np
 import pytest
 
-from backends import tinyms_compat
+from sedna_conformance.backends import tinyms_compat
 
 TINYMS_MODULES = ["tinyms.model", "tinyms.layers", "tinyms.losses", "tinyms.optimizers",
                   "tinyms.metrics", "tinyms.vision", "tinyms.data"]
@@ -33,7 +33,7 @@ def test_tinyms_does_not_import_without_the_layer():
 
 def test_every_tinyms_module_imports_after_the_layer():
     out = run_fresh(f"""
-        from backends import tinyms_compat
+        from sedna_conformance.backends import tinyms_compat
         provided = tinyms_compat.apply()
         import importlib
         for name in {TINYMS_MODULES!r}:
@@ -87,7 +87,7 @@ def test_tinyms_model_trains_evaluates_predicts_saves_and_loads(architecture, tm
     """TinyMS's own networks through TinyMS's own Model API, on MindSpore 2.x."""
     from mindspore import Tensor
 
-    from fixtures import make_images
+    from sedna_conformance.fixtures import make_images
 
     model_module = tinyms_compat.import_tinyms("tinyms.model")
     losses = tinyms_compat.import_tinyms("tinyms.losses")

@@ -47,7 +47,7 @@ class Round:
 
 def _job_backend(estimator: type, **config: str) -> Any:
     """What every Sedna worker does: ``set_backend`` with the job's config."""
-    from backends import set_backend
+    from sedna_conformance.backends import set_backend
 
     return set_backend(estimator=estimator, config=config)
 
@@ -64,12 +64,12 @@ def run(backend: str, quick: bool, output: str) -> dict[str, Any]:
     """The whole loop; returns what ``results.json`` holds."""
     from tqdm import tqdm
 
-    import fixtures.estimators
-    from fixtures.datasets import make_images
+    import sedna_conformance.fixtures.estimators
+    from sedna_conformance.fixtures.datasets import make_images
 
     settings = SETTINGS["quick" if quick else "full"]
     os.environ["BACKEND_TYPE"] = backend.upper()
-    estimator = getattr(fixtures.estimators, ESTIMATORS[backend])
+    estimator = getattr(sedna_conformance.fixtures.estimators, ESTIMATORS[backend])
     old_train, old_valid = make_images(settings["n_train"], 1), make_images(48, 2)
     old_test = make_images(settings["n_test"], 3)
     new_train = make_images(settings["n_incremental"], 4, shifted=True)

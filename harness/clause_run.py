@@ -1,28 +1,28 @@
-"""What one clause run works with: fresh backends, copies of cached models and data,
-and :meth:`ClauseRun.expect`, which fails in the fixed message shape.
+"""``ClauseRun``: what one clause run on one profile works with: fresh (traced) backends,
+copies of the cached model and data, the hypothesis settings of its properties, and
+:meth:`ClauseRun.expect`, which fails in the fixed message shape.
 """
 
 from __future__ import annotations
 
 import contextlib
 import copy
-import functools
-import glob
 import os
-import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from harness.checks import ClauseFailure, format_failure
-from harness.clauses import Clause
-from harness.profile import Profile
-from harness.trace import CallLog, Traced, describe
+from sedna_conformance.harness.clauses import Clause
+from sedna_conformance.harness.failure import ClauseFailure, format_failure
+from sedna_conformance.harness.profile import Profile
+from sedna_conformance.harness.trace import CallLog, Traced, describe
 
-__all__ = ["ClauseRun", "ProfileCache", "accuracy"]
+if TYPE_CHECKING:
+    from sedna_conformance.harness.run import ConformanceRun
+
+__all__ = ["ClauseRun", "accuracy"]
 
 
 def accuracy(outputs: Any, labels: np.ndarray) -> float:
@@ -30,94 +30,31 @@ def accuracy(outputs: Any, labels: np.ndarray) -> float:
     return float((np.asarray(outputs).argmax(axis=1) == np.asarray(labels)).mean())
 
 
-@dataclass
-class ProfileCache:
-    """Per-profile work done once per session: the data and a trained base model.
-
-    The base model is trained through the *estimator* (``train`` then ``save``), never
-    through the backend under test, so a broken backend cannot spoil other clauses.
-    """
-
-    profile: Profile
-    folder: str = field(default_factory=lambda: tempfile.mkdtemp(prefix="sedna-cache-"))
-    _splits: Any = None
-    _checkpoint: str | None = None
-
-    @property
-    def splits(self) -> Any:
-        """The profile's data splits (callers get copies through ClauseRun.data)."""
-        if self._splits is None:
-            self._splits = self.profile.datasets()
-        return self._splits
-
-    def checkpoint(self) -> str:
-        """The trained base model's file, written by the estimator's own ``save``."""
-        if self._checkpoint is None:
-            estimator = self.profile.estimator()
-            estimator.train(train_data=self.splits.train, valid_data=None,
-                            **dict(self.profile.train_kwargs))
-            target = os.path.join(self.folder, "base", "model")
-            os.makedirs(os.path.dirname(target), exist_ok=True)
-            written = estimator.save(target)
-            if not (isinstance(written, str) and os.path.isfile(written)):
-                found = sorted(glob.glob(target + "*"))
-                if not found:
-                    raise RuntimeError(f"estimator.save({target!r}) wrote no file")
-                written = found[0]
-            self._checkpoint = written
-        return self._checkpoint
-
-    def trained_estimator(self) -> Any:
-        """A fresh estimator holding the trained base model's weights."""
-        estimator = self.profile.estimator()
-        estimator.load(model_url=self.checkpoint())
-        return estimator
-
-
-_CACHES: dict[str, ProfileCache] = {}
-#: profile name -> the ``--profile`` spec it came from (for child processes).
-PROFILE_SPECS: dict[str, str] = {}
-
-
-@functools.cache
-def share_cores_with_mindspore() -> None:
-    """Once per process, before a MindSpore profile's first clause: run PyNative
-    synchronously, with this process's share of the cores as MindSpore's kernel threads.
-
-    On tiny models MindSpore's asynchronous dispatch and a thread pool sized for the whole
-    machine cost more than they save, and with ``-n 2`` two such pools fight over the
-    same cores: a quick training and five predictions take 3.9 s alone and 7.5 s each
-    side by side by default, 3.1 s and 4.8 s this way (2-core machine, MobileNetV2).
-    """
-    import mindspore
-
-    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1") or 1)
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    mindspore.set_context(pynative_synchronize=True,
-                          runtime_num_threads=max(1, (cores or 1) // max(1, workers)))
-
-
-def cache_for(profile: Profile) -> ProfileCache:
-    """The session cache of ``profile`` (keyed by name, rebuilt if the profile changed)."""
-    if "mindspore" in profile.requires_modules:
-        share_cores_with_mindspore()
-    cached = _CACHES.get(profile.name)
-    if cached is None or cached.profile is not profile:
-        cached = _CACHES[profile.name] = ProfileCache(profile)
-    return cached
-
-
 class ClauseRun:
     """One clause on one profile: builds backends, records calls, states failures."""
 
-    def __init__(self, profile: Profile, clause: Clause, folder: str) -> None:
+    def __init__(self, run: ConformanceRun, profile: Profile, clause: Clause,
+                 folder: str) -> None:
+        self.run = run
         self.profile = profile
         self.clause = clause
         self.folder = folder
         self.log = CallLog()
-        self.cache = cache_for(profile)
+        self.cache = run.cache(profile)
         self._data: Any = None
-        self.shared: dict[str, Any] = {}
+
+    @property
+    def settings(self) -> Any:
+        """Hypothesis settings for the clause's properties: decorate each ``@given`` with
+        ``@c.settings`` (``--conformance-hypothesis`` chooses how many inputs they try).
+        """
+        return self.run.hypothesis_settings
+
+    def partner(self, profile: Profile) -> ClauseRun:
+        """The same clause on another profile of the run, sharing this one's call log."""
+        other = ClauseRun(self.run, profile, self.clause, self.path(profile.name))
+        other.log = self.log  # one call log: the reproduction note shows both sides
+        return other
 
     # -- material ---------------------------------------------------------------------
     @property
@@ -188,12 +125,12 @@ class ClauseRun:
 
     # -- verdicts ---------------------------------------------------------------------
     def reproduction(self) -> str:
-        """Profile, seed, data shapes and the calls made: enough to replay the failure."""
+        """The command that reruns this clause, then the backend, data and calls made."""
         shapes = ", ".join(f"{name}={describe(getattr(self.data, name))}"
                            for name in ("train", "test") if hasattr(self.data, name))
-        return (f"reproduce: profile={self.profile.name} seed={self.profile.seed} "
-                f"backend={self.profile.backend.__module__}.{self.profile.backend.__qualname__}"
-                f" data: {shapes}\n{self.log.summary()}")
+        backend = f"{self.profile.backend.__module__}.{self.profile.backend.__qualname__}"
+        return (f"{self.run.reproduce(self.profile, self.clause.id)}\n"
+                f"backend: {backend}; data: {shapes}\n{self.log.summary()}")
 
     def fail(self, observed: str, expected: str) -> None:
         """Fail this clause: ``observed …, expected …`` in the fixed shape."""

@@ -1,4 +1,5 @@
-"""Reference pages generated from the registry: the contract, statuses, schema, command line.
+"""The documentation's reference pages, generated from the registry: the contract, the
+statuses, the report's schema and the command line.
 
 The documentation build (``docs/gen_reference.py``) writes these; nothing in them is
 kept by hand.
@@ -9,10 +10,10 @@ from __future__ import annotations
 import argparse
 import json
 
-from harness.clauses import CLAUSES, CONTRACT_VERSION, run_order
-from harness.cli import build_parser
-from harness.profile import Capabilities
-from harness.results import STATUS_MEANINGS, report_schema
+from sedna_conformance.harness.clauses import CLAUSES, CONTRACT_VERSION, run_order
+from sedna_conformance.harness.cli import build_parser
+from sedna_conformance.harness.profile import Capabilities
+from sedna_conformance.harness.results import STATUS_MEANINGS, report_schema
 
 __all__ = ["contract_markdown", "reports_markdown"]
 
@@ -58,8 +59,8 @@ def reports_markdown() -> str:
             for name, sub in action.choices.items():
                 helps.append(f"$ sedna-conformance {name} --help\n{sub.format_help()}")
     lines = ["# Reports and the command line", "",
-             "`sedna-conformance run` (or `pytest --pyargs conformance_tests` with "
-             "`--conformance-report/-markdown/-html`) writes `conformance.json`, "
+             "`sedna-conformance run` (or `pytest --pyargs sedna_conformance.conformance_tests` "
+             "with `--conformance-report/-markdown/-html`) writes `conformance.json`, "
              "`conformance.md`, `conformance.html` (a clause × profile matrix) and "
              "`junit.xml`. All of them are rendered from one result model.", "",
              "## Statuses", "", "Worst first; a clause run in several variants reports "
@@ -70,7 +71,9 @@ def reports_markdown() -> str:
               "Validate a report with any JSON Schema validator; `sedna-conformance schema` "
               "prints this schema.", "", "```json", json.dumps(report_schema(), indent=2),
               "```", "", "## The command line", "",
-              "Every argument `run` does not know goes to pytest, so `--isolate`, "
-              "`--clause-timeout`, `-n 2`, `-k` and `--hypothesis-profile` work there too.",
+              "Every argument `run` does not know goes to pytest (`-n 2`, `-x`, `-k`). Under "
+              "pytest itself the options are namespaced: `--conformance-profile`, "
+              "`--conformance-clause`, `--conformance-hypothesis`, `--conformance-isolate`, "
+              "`--conformance-clause-timeout` and the report paths.",
               "", "```text", "\n".join(helps).rstrip(), "```"]
     return "\n".join(lines) + "\n"

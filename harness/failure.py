@@ -1,16 +1,16 @@
 """How a clause states a failure: one fixed message shape, with a reproduction note.
 
-``[clause-id] observed …, expected …; contract: "<sentence>"; fix: …`` followed by
-``reproduce:`` with the profile, seed, data shapes and the backend calls made.
+``[clause-id] observed …, expected …; contract: "<sentence>"; fix: …`` followed by the
+``reproduce:`` command and the backend calls made.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from harness.clauses import Clause
+from sedna_conformance.harness.clauses import Clause
 
-__all__ = ["ClauseFailure", "format_failure"]
+__all__ = ["ClauseFailure", "first_line", "format_failure"]
 
 
 class ClauseFailure(AssertionError):

@@ -1,0 +1,122 @@
+"""Finding profiles: by name among those registered under the ``sedna_conformance.profiles``
+entry-point group, or as ``module:attribute``.
+
+A package offers profiles by registering factories in that group, marked with
+:func:`offered`: a profile is offered only where its framework imports, and runs by
+default only if marked so. Nothing here imports a framework before asking whether it is
+installed.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import metadata
+from typing import Any, TypeVar
+
+from sedna_conformance.harness.profile import Profile
+
+__all__ = ["PROFILE_ENTRY_POINT_GROUP", "Offer", "default_profile_specs", "get_profile",
+           "load_profiles", "offered", "offers"]
+
+PROFILE_ENTRY_POINT_GROUP = "sedna_conformance.profiles"
+
+Factory = TypeVar("Factory", bound=Callable[[], Any])
+
+
+def offered(*, requires: tuple[str, ...] = (), install: str = "",
+            default: bool = False) -> Callable[[Factory], Factory]:
+    """Mark a registered profile factory: offered only where every module in ``requires``
+    imports (``install`` says how to get them), and part of the default run if ``default``.
+    """
+    def mark(factory: Factory) -> Factory:
+        factory.sedna_offer = {"requires": requires, "install": install,  # type: ignore[attr-defined]
+                               "default": default}
+        return factory
+    return mark
+
+
+@dataclass(frozen=True)
+class Offer:
+    """A profile registered by name, not yet built."""
+
+    name: str
+    factory: Callable[[], Any]
+    requires: tuple[str, ...] = ()
+    install: str = ""
+    default: bool = False
+
+    def available(self) -> bool:
+        """Whether every required module can be imported here (without importing it)."""
+        return all(importlib.util.find_spec(m) is not None for m in self.requires)
+
+    def missing(self) -> str:
+        """What this offer needs that is not installed, and how to install it."""
+        absent = [m for m in self.requires if importlib.util.find_spec(m) is None]
+        return f"{self.name} needs {', '.join(absent)}" + (f" ({self.install})"
+                                                          if self.install else "")
+
+    def build(self) -> Profile:
+        """The profile (imports its framework)."""
+        if not self.available():
+            raise LookupError(f"profile {self.name!r} is not available here: {self.missing()}")
+        return _as_profile(self.factory, f"entry point {self.name!r}")
+
+
+def offers() -> dict[str, Offer]:
+    """Every profile registered under :data:`PROFILE_ENTRY_POINT_GROUP`, by name."""
+    found = {}
+    for entry_point in metadata.entry_points(group=PROFILE_ENTRY_POINT_GROUP):
+        factory = entry_point.load()
+        marks = getattr(factory, "sedna_offer", {})
+        found[entry_point.name] = Offer(entry_point.name, factory, **marks)
+    return found
+
+
+def default_profile_specs() -> tuple[list[str], list[Offer]]:
+    """The names the default run checks (offered by default and available here), and the
+    default offers left out because their framework is missing.
+    """
+    defaults = [offer for offer in offers().values() if offer.default]
+    return ([o.name for o in defaults if o.available()],
+            [o for o in defaults if not o.available()])
+
+
+def get_profile(name: str) -> Profile:
+    """The profile registered as ``name``."""
+    registered = offers()
+    if name not in registered:
+        raise LookupError(f"no profile named {name!r}; registered: {sorted(registered)}; or "
+                          "pass 'module:attribute'")
+    return registered[name].build()
+
+
+def _as_profile(value: Any, source: str) -> Profile:
+    if callable(value) and not isinstance(value, Profile):
+        value = value()
+    if not isinstance(value, Profile):
+        raise TypeError(f"{source} must be a sedna_conformance.harness.Profile or a function "
+                        f"returning one, got {type(value).__name__}")
+    return value
+
+
+def load_profiles(spec: str) -> list[Profile]:
+    """Resolve ``--profile``: a registered name, or ``module:attribute`` holding a profile,
+    a list of profiles, or a function returning either (called once).
+    """
+    if ":" not in spec:
+        return [get_profile(spec)]
+    module_name, _, attr = spec.partition(":")
+    module = importlib.import_module(module_name)
+    try:
+        value = getattr(module, attr)
+    except AttributeError:
+        raise AttributeError(f"module {module_name!r} has no attribute {attr!r} "
+                             f"(from --profile {spec})") from None
+    if callable(value) and not isinstance(value, Profile):
+        value = value()
+    if isinstance(value, list | tuple):
+        return [_as_profile(v, spec) for v in value]
+    return [_as_profile(value, spec)]

@@ -1,0 +1,136 @@
+"""Outcomes: what each clause test's reports mean as a :class:`ClauseResult`.
+
+Before a clause runs, a prerequisite that did not pass blocks it, and a capability the
+profile lacks skips it. Each phase's report then carries one ``ClauseResult`` (as
+``report.conformance``), which crosses to the xdist controller or the isolation supervisor
+as its dict and is recorded by whichever process writes the reports.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Generator
+from typing import Any
+
+import pytest
+
+from sedna_conformance.harness.clauses import CLAUSES, get_clause, prerequisites
+from sedna_conformance.harness.collection import clause_of, profile_of
+from sedna_conformance.harness.failure import ClauseFailure, first_line, format_failure
+from sedna_conformance.harness.profile import Capabilities, Profile
+from sedna_conformance.harness.results import ClauseResult
+from sedna_conformance.harness.run import ConformanceRun
+
+__all__ = ["BLOCKING", "Outcomes", "has_capability"]
+
+#: Prerequisite statuses that block the clauses requiring them.
+BLOCKING = ("failed", "crashed", "timed_out", "error", "blocked", "xfailed")
+_BLOCKED_BY = pytest.StashKey[str]()
+
+
+def has_capability(profile: Profile, name: str) -> bool:
+    """Whether ``profile`` has capability ``name`` in this process."""
+    if name == "has_set_backend" and profile.set_backend is None:
+        return False
+    if name == "registered_backend_type" and not profile.backend_type:
+        return False
+    if name == "enforced_permissions" and hasattr(os, "geteuid") and os.geteuid() == 0:
+        return False
+    return bool(getattr(profile.capabilities, name))
+
+
+def _status(report: pytest.TestReport, item: pytest.Item) -> str | None:
+    """The clause status this phase's report stands for, or ``None`` if it adds nothing."""
+    xfail = hasattr(report, "wasxfail")
+    if report.when == "setup":
+        if report.skipped:
+            if xfail:
+                return "xfailed"
+            return "blocked" if _BLOCKED_BY in item.stash else "skipped"
+        return "error" if report.failed else None
+    if report.when == "call":
+        if report.passed:
+            return "xpassed" if xfail else "passed"
+        if report.skipped:
+            return "xfailed" if xfail else "skipped"
+        return "failed"
+    return "error" if report.failed else None
+
+
+class Outcomes:
+    """Blocking and skipping before a clause; its result after; recording results."""
+
+    def __init__(self, run: ConformanceRun, reporting: bool) -> None:
+        self.run = run
+        self.reporting = reporting  # this process records results (not a worker or child)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item: pytest.Item) -> None:
+        clause_id, profile = clause_of(item), profile_of(item)
+        if clause_id is None or profile is None:
+            return
+        for required in prerequisites(clause_id):
+            status = self.run.outcomes.get((profile.name, required))
+            if status in BLOCKING:
+                item.stash[_BLOCKED_BY] = required
+                pytest.skip(f"blocked by {required} ({status}): {CLAUSES[required].sentence}")
+        for name in get_clause(clause_id).capabilities:
+            if not has_capability(profile, name):
+                pytest.skip(f"profile {profile.name!r} lacks capability {name!r} here: "
+                            f"{Capabilities.sentence(name)}")
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(self, item: pytest.Item, call: pytest.CallInfo[Any]
+                                  ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        report = yield
+        clause_id, profile = clause_of(item), profile_of(item)
+        status = _status(report, item) if clause_id and profile else None
+        if status is None:
+            return report
+        assert clause_id is not None and profile is not None
+        run = getattr(item, "funcargs", {}).get("conformance")
+        message = ""
+        if status in ("failed", "error", "xfailed") and call.excinfo is not None:
+            error = call.excinfo.value
+            if isinstance(error, ClauseFailure):
+                message = str(error)
+            else:
+                calls = run.log.summary() if run is not None else ""
+                message = format_failure(get_clause(clause_id),
+                                         f"{type(error).__name__}: {first_line(error)}",
+                                         "no exception",
+                                         f"{self.run.reproduce(profile, clause_id)}\n{calls}")
+        elif status in ("skipped", "blocked"):
+            text = str(report.longrepr[2]) if isinstance(report.longrepr, tuple) else ""
+            message = text.removeprefix("Skipped: ")
+        elif status == "xpassed":
+            message = f"unexpectedly passed; declared: {profile.expected_failure(clause_id)}"
+        backend_s = run.log.backend_s if run is not None and report.when == "call" else 0.0
+        report.conformance = ClauseResult(  # type: ignore[attr-defined]
+            profile.name, clause_id, status, message, report.duration, backend_s)
+        return report
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_report_to_serializable(self, report: Any) -> Generator[None, Any, Any]:
+        data = yield
+        result = getattr(report, "conformance", None)
+        if isinstance(data, dict) and isinstance(result, ClauseResult):
+            data["conformance"] = result.to_dict()
+        return data
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_report_from_serializable(self, data: Any) -> Generator[None, Any, Any]:
+        report = yield
+        if report is not None and isinstance(data, dict) and "conformance" in data:
+            report.conformance = ClauseResult.from_dict(data["conformance"])
+        return report
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        result = getattr(report, "conformance", None)
+        if not isinstance(result, ClauseResult):
+            return
+        key = (result.profile, result.clause)
+        if result.status in BLOCKING or key not in self.run.outcomes:
+            self.run.outcomes[key] = result.status
+        if self.reporting:
+            self.run.result.add(result)

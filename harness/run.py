@@ -1,0 +1,113 @@
+"""``ConformanceRun``: what one pytest process knows about the conformance run it is part of.
+
+Its profiles (resolved on first use, which imports their frameworks) and the ``--profile``
+spec each came from, one :class:`ProfileCache` per profile, the status of every clause
+so far (for prerequisites), the result model, and the ``reproduce:`` command.
+"""
+
+from __future__ import annotations
+
+import shlex
+import time
+from typing import Any
+
+import pytest
+
+from sedna_conformance.harness.discovery import default_profile_specs, load_profiles
+from sedna_conformance.harness.options import HYPOTHESIS_LEVELS, RunOptions
+from sedna_conformance.harness.profile import Profile
+from sedna_conformance.harness.profile_cache import ProfileCache
+from sedna_conformance.harness.results import RunResult
+
+__all__ = ["ConformanceRun", "no_default_profile_message"]
+
+
+def no_default_profile_message(missing: list[Any]) -> str:
+    """One line: no bundled framework imports here, and what to do about it."""
+    needs = "; ".join(offer.missing() for offer in missing) or "none is registered"
+    return (f"no bundled profile can run here ({needs}): install one, or pass "
+            "--profile NAME|module:attribute (e.g. --profile numpy-reference)")
+
+
+class ConformanceRun:
+    """The conformance run as seen from this process (controller, xdist worker or child)."""
+
+    def __init__(self, options: RunOptions) -> None:
+        self.options = options
+        self.outcomes: dict[tuple[str, str], str] = {}
+        self.result = RunResult()
+        self.started = time.perf_counter()
+        self._profiles: list[Profile] | None = None
+        self._specs: dict[str, str] = {}
+        self._caches: dict[str, ProfileCache] = {}
+
+    @property
+    def resolved(self) -> bool:
+        """Whether this process has resolved the profiles (it collected clause tests)."""
+        return self._profiles is not None
+
+    @property
+    def profiles(self) -> list[Profile]:
+        """The profiles to check, resolved on first use (that imports the frameworks)."""
+        if self._profiles is None:
+            specs = list(self.options.profile_specs)
+            if not specs:
+                specs, missing = default_profile_specs()
+                if not specs:
+                    raise pytest.UsageError(no_default_profile_message(missing))
+            profiles = []
+            for spec in specs:
+                for profile in load_profiles(spec):
+                    self._specs[profile.name] = spec
+                    profiles.append(profile)
+            names = [p.name for p in profiles]
+            repeated = sorted({n for n in names if names.count(n) > 1})
+            if repeated:
+                raise pytest.UsageError(f"profile names must be unique, repeated: {repeated}")
+            self._profiles = profiles
+        return self._profiles
+
+    def spec_of(self, profile: Profile) -> str:
+        """The ``--profile`` spec that gives ``profile`` (to rebuild it in a child process)."""
+        return self._specs.get(profile.name, profile.name)
+
+    def partners(self, profile: Profile) -> list[Profile]:
+        """The other profiles of this run that declare ``profile``'s architecture tag."""
+        tag = profile.architecture
+        return [p for p in self.profiles if tag and p.architecture == tag
+                and p.name != profile.name]
+
+    def cache(self, profile: Profile) -> ProfileCache:
+        """The cache of ``profile`` (its data and trained base model), made on first use."""
+        cached = self._caches.get(profile.name)
+        if cached is None or cached.profile is not profile:
+            cached = self._caches[profile.name] = ProfileCache(profile)
+        return cached
+
+    @property
+    def hypothesis_settings(self) -> Any:
+        """The settings the clauses' properties run with (``--conformance-hypothesis``).
+
+        Applied to each clause's own properties only: nothing global changes, so other
+        hypothesis tests in the same session keep their own settings.
+        """
+        from hypothesis import HealthCheck, settings
+
+        level = self.options.hypothesis
+        return settings(max_examples=HYPOTHESIS_LEVELS[level], derandomize=level == "ci",
+                        deadline=None, database=None, print_blob=True,
+                        report_multiple_bugs=False,
+                        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                               HealthCheck.function_scoped_fixture])
+
+    def reproduce(self, profile: Profile, clause_id: str) -> str:
+        """The ``reproduce:`` line: a command that reruns ``clause_id`` on this run's profiles."""
+        specs = list(dict.fromkeys(self._specs.values())) or [profile.name]
+        command = ["sedna-conformance", "run"]
+        for spec in specs:
+            command += ["--profile", spec]
+        command += ["--clause", clause_id]
+        if self.options.hypothesis != "ci":
+            command += ["--hypothesis", self.options.hypothesis]
+        return (f"reproduce: {shlex.join(command)}  "
+                f"# profile {profile.name}, seed {profile.seed}")

@@ -1,0 +1,31 @@
+"""The template's conformance profile, registered as ``numpy-reference``.
+
+Run it with ``sedna-conformance run --profile numpy-reference``. It names no
+``set_backend`` (there is none for NumPy), so the ``set_backend`` clauses are skipped.
+"""
+
+from __future__ import annotations
+
+import os
+
+from sedna_conformance.harness.discovery import offered
+from sedna_conformance.harness.profile import Profile
+from sedna_conformance.harness.template.backend import NumpyBackend
+from sedna_conformance.harness.template.data import make_splits
+from sedna_conformance.harness.template.estimator import SoftmaxRegression
+
+__all__ = ["reference_profile"]
+
+
+def _foreign_checkpoint(folder: str) -> str:
+    """A well-formed checkpoint of another shape, which ``load`` must refuse."""
+    return SoftmaxRegression(feature_shape=(3, 2, 2)).save(os.path.join(folder, "small.npz"))
+
+
+@offered()
+def reference_profile() -> Profile:
+    """``NumpyBackend`` driving ``SoftmaxRegression`` on the template's own data."""
+    return Profile(name="numpy-reference", backend=NumpyBackend, estimator=SoftmaxRegression,
+                   datasets=make_splits, architecture="softmax-regression",
+                   quick_train_kwargs={"epochs": 1, "learning_rate": 0.01},
+                   foreign_checkpoint=_foreign_checkpoint)
