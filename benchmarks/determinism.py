@@ -23,8 +23,8 @@ def main() -> int:
     runs: list[dict[tuple[str, str], str]] = []
     for i in range(args.times):
         folder = tempfile.mkdtemp(prefix=f"determinism-{i}-")
-        command = [sys.executable, "-m", "harness", "run", "--report-dir", folder,
-                   "--hypothesis-profile", "ci", *rest]
+        command = [sys.executable, "-m", "sedna_conformance.harness", "run", "--report-dir", folder,
+                   "--hypothesis", "ci", *rest]
         for profile in args.profile:
             command += ["--profile", profile]
         subprocess.run(command, check=False, capture_output=True)

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from sedna_conformance.harness.bundled import QUICK_TRAINING
+from sedna_conformance.fixtures.profiles import QUICK_TRAINING
 
 
 def _median(operation: Callable[[], Any], repeats: int) -> float:
@@ -65,7 +65,7 @@ def main() -> None:
     """Measure both bundled backends in both modes, configured as a serial run; print JSON."""
     from sedna_conformance.backends import MSBackend, TinyMSBackend
     from sedna_conformance.fixtures.estimators import MobileNetV2MS, MobileNetV2TinyMS
-    from sedna_conformance.harness.session import share_cores_with_mindspore
+    from sedna_conformance.fixtures.profiles import share_cores_with_mindspore
 
     share_cores_with_mindspore()
 

@@ -59,13 +59,13 @@ def scenarios() -> list[Scenario]:
                  ["--profile", "benchmarks.profiles:four", "-n", "2"],
                  "≤ 2.2 × full-n2 (2 profiles)"),
         *[Scenario(f"hypothesis-{h}", "hypothesis-drawn clauses only "
-                   f"(`-k \"{HYPOTHESIS_CLAUSES}\"`), `--hypothesis-profile {h}`, "
+                   f"(`-k \"{HYPOTHESIS_CLAUSES}\"`), `--hypothesis {h}`, "
                    "both profiles, `-n 2`",
-                   [*bundled, "-n", "2", "-k", HYPOTHESIS_CLAUSES, "--hypothesis-profile", h])
+                   [*bundled, "-n", "2", "-k", HYPOTHESIS_CLAUSES, "--hypothesis", h])
           for h in ("ci", "dev", "thorough")],
         *[Scenario(f"zoo-hypothesis-{h}", "every clause on the fast zoo base (NumPy estimator "
-                   f"behind MSBackend), `--hypothesis-profile {h}`, serial",
-                   ["--profile", "tests.profiles:zoo_base", "--hypothesis-profile", h])
+                   f"behind MSBackend), `--hypothesis {h}`, serial",
+                   ["--profile", "tests.profiles:zoo_base", "--hypothesis", h])
           for h in ("ci", "dev", "thorough")],
     ]
 
@@ -73,7 +73,7 @@ def scenarios() -> list[Scenario]:
 def measure(scenario: Scenario) -> None:
     """Run the scenario once; fill ``scenario.result``."""
     folder = tempfile.mkdtemp(prefix=f"perf-{scenario.name}-")
-    command = [sys.executable, "-c", _WRAPPER, sys.executable, "-m", "harness", "run",
+    command = [sys.executable, "-c", _WRAPPER, sys.executable, "-m", "sedna_conformance.harness", "run",
                "--report-dir", folder, *scenario.args]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         filter(None, [ROOT, os.environ.get("PYTHONPATH", "")])), "GLOG_v": "3"}
@@ -131,11 +131,11 @@ def list_timing(repeats: int = 5) -> dict[str, Any]:
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "harness", "list"], cwd=ROOT,
+        subprocess.run([sys.executable, "-m", "sedna_conformance.harness", "list"], cwd=ROOT,
                        capture_output=True, check=True)
         times.append(time.perf_counter() - start)
     probe = subprocess.run(
-        [sys.executable, "-c", "import sys; from harness.cli import main; "
+        [sys.executable, "-c", "import sys; from sedna_conformance.harness.cli import main; "
          "import contextlib, io; f = io.StringIO(); "
          "ctx = contextlib.redirect_stdout(f); ctx.__enter__(); main(['list']); "
          "ctx.__exit__(None, None, None); print('mindspore' in sys.modules)"],
@@ -166,7 +166,7 @@ def write(path: str, measured: list[Scenario], listing: dict[str, Any] | None,
              "`--help` import no framework; with `-n`, each profile and its cached model "
              "stay on one pytest-xdist worker, and each process runs MindSpore's PyNative "
              "synchronously with its share of the cores as kernel threads "
-             "(`harness.session.share_cores_with_mindspore`).", "",
+             "(`sedna_conformance.fixtures.profiles.share_cores_with_mindspore`).", "",
              "| scenario | wall (s) | peak memory (GiB) | harness overhead | statuses | target |",
              "|---|---|---|---|---|---|"]
     for s in measured:

@@ -34,7 +34,7 @@ def _isolation_section() -> list[str]:
 
     folder = tempfile.mkdtemp(prefix="reliability-isolation-")
     timeout = 15
-    report = _run([sys.executable, "-m", "harness", "run", "--report-dir", folder,
+    report = _run([sys.executable, "-m", "sedna_conformance.harness", "run", "--report-dir", folder,
                    "--profile", "tests.mutants:crash_profiles", "--isolate",
                    "--clause-timeout", str(timeout),
                    "-k", f"not ({' or '.join(SUBPROCESS_CLAUSES)})"], folder)
@@ -66,7 +66,7 @@ def main() -> int:
     parser.add_argument("--output", default=os.path.join(ROOT, "docs", "reliability.md"))
     args = parser.parse_args()
     folder = tempfile.mkdtemp(prefix="reliability-")
-    command = [sys.executable, "-m", "harness", "run", "--report-dir", folder,
+    command = [sys.executable, "-m", "sedna_conformance.harness", "run", "--report-dir", folder,
                "-k", "robust or ckpt"]
     for profile in args.profile:
         command += ["--profile", profile]

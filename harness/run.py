@@ -57,7 +57,11 @@ class ConformanceRun:
                     raise pytest.UsageError(no_default_profile_message(missing))
             profiles = []
             for spec in specs:
-                for profile in load_profiles(spec):
+                try:
+                    loaded = load_profiles(spec)
+                except (ImportError, AttributeError, LookupError, TypeError, ValueError) as error:
+                    raise pytest.UsageError(f"--profile {spec}: {error}") from error
+                for profile in loaded:
                     self._specs[profile.name] = spec
                     profiles.append(profile)
             names = [p.name for p in profiles]

@@ -1,0 +1,184 @@
+"""The plugin outside a conformance run changes nothing; inside one, it never passes on
+nothing. Both are checked in fresh pytest processes (pytester), as a user's session runs.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import pathlib
+
+import pytest
+
+from sedna_conformance.harness import cli, discovery
+
+pytest_plugins = ["pytester"]
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+WITHOUT = ("-p", "no:sedna_conformance")  # the plugin's pytest11 entry point, switched off
+
+PROPERTY_TESTS = """
+import json, os
+from hypothesis import given, settings, strategies as st
+
+drawn = []
+
+@given(st.integers())
+def test_property(x):
+    drawn.append(x)
+
+def test_what_hypothesis_used():
+    current = settings.default
+    with open(os.environ["SEEN"], "w") as handle:
+        json.dump({"drawn": len(drawn), "max_examples": current.max_examples,
+                   "derandomize": current.derandomize, "deadline": str(current.deadline),
+                   "database": type(current.database).__name__}, handle)
+"""
+
+DISTRIBUTED_TESTS = """
+import json, os
+import pytest
+
+@pytest.mark.parametrize("i", range(8))
+def test_where(i, request):
+    with open(os.environ["SEEN"] + "." + os.environ["PYTEST_XDIST_WORKER"], "a") as handle:
+        handle.write(json.dumps([i, request.config.option.dist]) + "\\n")
+"""
+
+
+def _seen(pytester, monkeypatch, name, source, *args):
+    pytester.makepyfile(**{name: source})
+    seen = pytester.path / f"seen-{len(args)}-{'-'.join(a.strip('-') for a in args)}"
+    monkeypatch.setenv("SEEN", str(seen))
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", *args)
+    return result, seen
+
+
+def test_a_plain_hypothesis_test_runs_as_without_the_plugin(pytester, monkeypatch):
+    with_plugin, seen_with = _seen(pytester, monkeypatch, "test_props", PROPERTY_TESTS)
+    without, seen_without = _seen(pytester, monkeypatch, "test_props", PROPERTY_TESTS, *WITHOUT)
+    with_plugin.assert_outcomes(passed=2)
+    without.assert_outcomes(passed=2)
+    used = json.loads(seen_with.read_text())
+    assert used == json.loads(seen_without.read_text())
+    assert used["max_examples"] == 100 and used["drawn"] == 100 and not used["derandomize"]
+
+
+def test_a_plain_xdist_run_is_distributed_as_without_the_plugin(pytester, monkeypatch):
+    pytest.importorskip("xdist")
+    runs = {}
+    for label, extra in (("with", ()), ("without", WITHOUT)):
+        result, seen = _seen(pytester, monkeypatch, "test_spread", DISTRIBUTED_TESTS,
+                             "-n", "2", "-v", *extra)
+        result.assert_outcomes(passed=8)
+        rows = [json.loads(line) for path in pytester.path.glob(seen.name + ".gw*")
+                for line in path.read_text().splitlines()]
+        runs[label] = (sorted(i for i, _ in rows), {dist for _, dist in rows},
+                       [line for line in result.outlines if line.startswith("scheduling")])
+    assert runs["with"] == runs["without"]
+    assert runs["with"][0] == list(range(8))
+    assert runs["with"][2] == ["scheduling tests via LoadScheduling"]
+
+
+def test_clause_tests_of_one_profile_stay_on_one_worker(pytester, monkeypatch):
+    pytest.importorskip("xdist")
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--pyargs", "sedna_conformance.conformance_tests", "-n", "2",
+        "-v", "--conformance-profile", "numpy-reference", "--conformance-profile",
+        "tests.test_plugin:second_reference", "--conformance-clause", "construct.*")
+    result.assert_outcomes(passed=14)
+    workers: dict[str, set[str]] = {}
+    for line in result.outlines:
+        if "PASSED" in line and "[gw" in line:
+            worker = line.split("[gw", 1)[1].split("]", 1)[0]
+            profile = line.rsplit("[", 1)[1].split("-construct.", 1)[0]
+            workers.setdefault(profile, set()).add(worker)
+    assert set(workers) == {"numpy-reference", "second"}
+    assert all(len(w) == 1 for w in workers.values()), workers
+    assert "scheduling tests via ProfileGroups" in result.outlines
+
+
+def second_reference():
+    """A second profile for the distribution test."""
+    import dataclasses
+
+    from sedna_conformance.harness.template import reference_profile
+
+    return dataclasses.replace(reference_profile(), name="second")
+
+
+def _run(pytester, monkeypatch, *args):
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    return pytester.runpytest_subprocess("-p", "no:cacheprovider", "--pyargs",
+                                         "sedna_conformance.conformance_tests",
+                                         "--conformance-profile", "numpy-reference", *args)
+
+
+def test_a_profile_with_every_clause_skipped_fails_the_run(pytester, monkeypatch):
+    result = _run(pytester, monkeypatch, "--conformance-clause", "set_backend.*")
+    result.assert_outcomes(skipped=8)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(["*numpy-reference: 0 of 77 clauses judged*",
+                                 "FAILED: profile 'numpy-reference': no clause was judged*"])
+
+
+def test_a_run_where_no_clause_ran_fails(pytester, monkeypatch):
+    result = _run(pytester, monkeypatch, "-k", "no_test_is_called_this")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(["FAILED: profile 'numpy-reference': no clause was judged*"])
+
+
+def test_the_summary_says_how_many_clauses_ran_out_of_how_many(pytester, monkeypatch):
+    result = _run(pytester, monkeypatch, "--conformance-clause", "construct.*",
+                  "--conformance-clause", "set_backend.none-estimator")
+    result.assert_outcomes(passed=7, skipped=1)
+    assert result.ret == pytest.ExitCode.OK
+    result.stdout.fnmatch_lines(["numpy-reference: 7 of 77 clauses judged (69 not selected): "
+                                 "1 skipped, 7 passed*"])
+    assert sum("Sedna conformance" in line for line in result.outlines) == 1
+
+
+def test_an_expected_failure_matching_no_clause_is_a_usage_error(pytester, monkeypatch):
+    pytester.makepyfile(typo_profile="""
+        import dataclasses
+        from sedna_conformance.harness.template import reference_profile
+
+        def profile():
+            return dataclasses.replace(reference_profile(), expected_failures={"weight.*": "x"})
+    """)
+    monkeypatch.setenv("PYTHONPATH", str(pytester.path))
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--pyargs",
+                                           "sedna_conformance.conformance_tests",
+                                           "--conformance-profile", "typo_profile:profile")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert ("ERROR: --profile typo_profile:profile: Profile.expected_failures of "
+            "'numpy-reference': ['weight.*'] match no clause id") in result.stderr.str()
+
+
+def test_an_unknown_clause_glob_is_a_usage_error(pytester, monkeypatch):
+    result = _run(pytester, monkeypatch, "--conformance-clause", "trian.*")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "ERROR: --conformance-clause ['trian.*'] match no clause id" in result.stderr.str()
+
+
+def test_default_run_without_any_bundled_framework_says_what_to_do(monkeypatch, capsys):
+    monkeypatch.setattr(discovery.importlib.util, "find_spec", lambda name: None)
+    assert cli.main(["run"]) == pytest.ExitCode.USAGE_ERROR
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "mindspore needs mindspore (pip install " in err[0]
+    assert "--profile NAME|module:attribute" in err[0]
+
+
+@pytest.mark.parametrize("folder", ["harness", "conformance_tests"])
+def test_the_judge_never_imports_a_contestant(folder):
+    for path in (ROOT / folder).rglob("*.py"):
+        tree = ast.parse(path.read_text(), str(path))
+        names = [alias.name for node in ast.walk(tree) if isinstance(node, ast.Import)
+                 for alias in node.names]
+        names += [node.module or "" for node in ast.walk(tree)
+                  if isinstance(node, ast.ImportFrom)]
+        contestants = [n for n in names if n.split(".")[:2] in (
+            ["sedna_conformance", "backends"], ["sedna_conformance", "fixtures"])
+            or n.split(".")[0] in ("backends", "fixtures", "mindspore", "tinyms")]
+        assert not contestants, (path, contestants)
