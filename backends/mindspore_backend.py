@@ -8,7 +8,7 @@ Differences from upstream ``sedna.backend.mindspore.MSBackend``:
   around this backend's own calls and restored afterwards, so constructing or using a
   backend never changes another backend alive in the same process;
 * a bare network (``mindspore.nn.Cell``) is wrapped in
-  :class:`~backends.estimators.MindSporeEstimator`, never called;
+  :class:`~sedna_conformance.backends.estimators.MindSporeEstimator`, never called;
 * checkpoints are written atomically with a CRC and checked on load.
 """
 
@@ -37,7 +37,7 @@ class MSBackend(BackendBase):
     """Run a MindSpore estimator for Sedna.
 
     ``estimator``: a Sedna-style estimator class or instance (see
-    :mod:`backends.estimators` for the call shapes), or a ``mindspore.nn.Cell``.
+    :mod:`sedna_conformance.backends.estimators` for the call shapes), or a ``mindspore.nn.Cell``.
     Extra keyword: ``mode`` (``"graph"``, the default as in Sedna, or ``"pynative"``).
     """
 

@@ -1,10 +1,10 @@
 """``set_backend``: pick the backend class for a backend type, as Sedna does.
 
-Built in: ``MINDSPORE`` → :class:`~backends.MSBackend`, ``TINYMS`` →
-:class:`~backends.TinyMSBackend`. Beyond Sedna, a package can register a backend class
-under the entry-point group ``sedna_conformance.backends`` (name → ``module:Class``);
-the name is matched case-insensitively. Anything else warns and falls back to
-:class:`~backends.BackendBase`.
+Built in: ``MINDSPORE`` → :class:`~sedna_conformance.backends.MSBackend`,
+``TINYMS`` → :class:`~sedna_conformance.backends.TinyMSBackend`. Beyond Sedna, a package
+can register a backend class under the entry-point group ``sedna_conformance.backends``
+(name → ``module:Class``); the name is matched case-insensitively. Anything else warns
+and falls back to :class:`~sedna_conformance.backends.BackendBase`.
 """
 
 from __future__ import annotations

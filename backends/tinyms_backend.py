@@ -1,7 +1,7 @@
 """``TinyMSBackend``: Sedna on TinyMS, MindSpore's high-level API.
 
-TinyMS runs on MindSpore, so this is :class:`~backends.MSBackend` (same checkpoints,
-weights, execution-mode handling) with ``framework = "tinyms"`` and one addition: a
+TinyMS runs on MindSpore, so this is :class:`~sedna_conformance.backends.MSBackend` (same
+checkpoints, weights, execution-mode handling) with ``framework = "tinyms"`` and one addition: a
 bare TinyMS network (``tinyms.layers.Layer``, or any ``mindspore.nn.Cell``) or a
 ``tinyms.model.Model`` is trained, evaluated and used for prediction through TinyMS's
 own ``Model`` API by :class:`TinyMSEstimator`, with ``epochs``, ``batch_size``,

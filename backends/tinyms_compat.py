@@ -84,7 +84,7 @@ def _provide_module(name: str, source: str, names: tuple[str, ...]) -> bool:
         return False
     src = importlib.import_module(source)
     module = types.ModuleType(name, f"MindSpore 1.x {name}, provided from {source} "
-                                    "by backends.tinyms_compat.")
+                                    "by sedna_conformance.backends.tinyms_compat.")
     for attr in names:
         value = getattr(src, attr, None)
         setattr(module, attr, value if value is not None else _removed(f"{name}.{attr}"))

@@ -73,8 +73,8 @@ def scenarios() -> list[Scenario]:
 def measure(scenario: Scenario) -> None:
     """Run the scenario once; fill ``scenario.result``."""
     folder = tempfile.mkdtemp(prefix=f"perf-{scenario.name}-")
-    command = [sys.executable, "-c", _WRAPPER, sys.executable, "-m", "sedna_conformance.harness", "run",
-               "--report-dir", folder, *scenario.args]
+    command = [sys.executable, "-c", _WRAPPER, sys.executable, "-m", "sedna_conformance.harness",
+               "run", "--report-dir", folder, *scenario.args]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         filter(None, [ROOT, os.environ.get("PYTHONPATH", "")])), "GLOG_v": "3"}
     print(f"[{scenario.name}] {' '.join(scenario.args)}", flush=True)

@@ -2,8 +2,8 @@
 
 Run: ``python benchmarks/reliability.py [--profile NAME ...]`` (inside the tox
 environment). A second, isolated run over the segfaulting and hanging mutants gives the
-last section. The bad inputs come from ``harness.strategies``, the faults and their
-sentences from the clause registry, the outcomes from the JSON report of the run:
+last section. The bad inputs come from ``sedna_conformance.harness.strategies``, the
+faults and their sentences from the clause registry, the outcomes from the JSON report of the run:
 nothing in the page is written by hand.
 """
 

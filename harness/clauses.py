@@ -233,7 +233,7 @@ _ALL = [
     _c("robust.train-rejects-bad-input", "`train` refuses malformed `train_data` (empty, wrong "
        "rank or shape, mismatched lengths, labels out of range, NaN or infinite, None, "
        "unsupported dtypes) with a `ValueError` or `TypeError` naming `train_data`.", "train",
-       "validate train_data before training (backends.data.as_arrays does) and let the "
+       "validate train_data before training and let the "
        "error propagate", _CONSTRUCT, since="1.1"),
     _c("robust.train-bad-input-changes-nothing", "A refused `train` leaves the weights, "
        "predictions and files as they were, and the backend usable.", "train",

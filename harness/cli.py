@@ -43,10 +43,15 @@ def _run(args: argparse.Namespace, pytest_args: list[str]) -> int:
         if not profiles:
             print(f"sedna-conformance: {no_default_profile_message(missing)}", file=sys.stderr)
             return int(pytest.ExitCode.USAGE_ERROR)
+        for offer in missing:
+            print(f"sedna-conformance: not in this run: {offer.missing()}", file=sys.stderr)
     folder = os.path.abspath(args.report_dir)
     os.makedirs(folder, exist_ok=True)
     paths = {name: os.path.join(folder, name) for name in _REPORTS}
+    # consider_namespace_packages: import the clause modules as sedna_conformance.* (the
+    # package is a namespace), so that a run adds no other top-level name to sys.path.
     argv = ["--pyargs", "sedna_conformance.conformance_tests", "-p", "no:cacheprovider", "-q",
+            "-o", "consider_namespace_packages=true", "--import-mode=importlib",
             "--conformance-report", paths["conformance.json"],
             "--conformance-markdown", paths["conformance.md"],
             "--conformance-html", paths["conformance.html"],

@@ -6,14 +6,15 @@ failures, and narrowed to ``--conformance-clause`` (or to an isolated child's sh
 from __future__ import annotations
 
 import fnmatch
+import re
 
 import pytest
 
-from sedna_conformance.harness.clauses import get_clause, run_order
+from sedna_conformance.harness.clauses import CLAUSES, get_clause, run_order
 from sedna_conformance.harness.profile import Profile
 from sedna_conformance.harness.run import ConformanceRun
 
-__all__ = ["Collection", "clause", "clause_of", "profile_of", "test_id"]
+__all__ = ["Collection", "clause", "clause_of", "parse_test_id", "profile_of", "test_id"]
 
 MARKER = "sedna_clause"
 
@@ -27,6 +28,23 @@ def clause(clause_id: str) -> pytest.MarkDecorator:
 def test_id(profile_name: str, clause_id: str) -> str:
     """The parametrize id of a clause test: ``<profile>-<clause id>``."""
     return f"{profile_name}-{clause_id}"
+
+
+_PARAMETRIZED = re.compile(r"(?:^|/)test_\w+\.py::test_\w+\[(?P<id>[^\[\]]+)\]$")
+
+
+def parse_test_id(nodeid: str) -> tuple[str, str] | None:
+    """``(profile, clause id)`` of a clause test's node id, or ``None`` for any other test
+    (for processes that see node ids, not items: the xdist controller).
+    """
+    found = _PARAMETRIZED.search(nodeid.replace("\\", "/"))
+    if found is None:
+        return None
+    for clause_id in CLAUSES:
+        profile = found["id"].removesuffix(f"-{clause_id}")
+        if profile and profile != found["id"]:
+            return profile, clause_id
+    return None
 
 
 def clause_of(item: pytest.Item) -> str | None:

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
@@ -18,8 +20,8 @@ from typing import Any, TypeVar
 
 from sedna_conformance.harness.profile import Profile
 
-__all__ = ["PROFILE_ENTRY_POINT_GROUP", "Offer", "default_profile_specs", "get_profile",
-           "load_profiles", "offered", "offers"]
+__all__ = ["PROFILE_ENTRY_POINT_GROUP", "Offer", "check_spec", "default_profile_specs",
+           "get_profile", "load_profiles", "offered", "offers"]
 
 PROFILE_ENTRY_POINT_GROUP = "sedna_conformance.profiles"
 
@@ -32,8 +34,8 @@ def offered(*, requires: tuple[str, ...] = (), install: str = "",
     imports (``install`` says how to get them), and part of the default run if ``default``.
     """
     def mark(factory: Factory) -> Factory:
-        factory.sedna_offer = {"requires": requires, "install": install,  # type: ignore[attr-defined]
-                               "default": default}
+        offer = {"requires": requires, "install": install, "default": default}
+        factory.sedna_offer = offer  # type: ignore[attr-defined]
         return factory
     return mark
 
@@ -65,14 +67,59 @@ class Offer:
         return _as_profile(self.factory, f"entry point {self.name!r}")
 
 
+def _broken(name: str, error: Exception) -> Callable[[], Any]:
+    def factory() -> Any:
+        raise LookupError(f"the entry point of profile {name!r} does not load: "
+                          f"{type(error).__name__}: {error}")
+    return factory
+
+
 def offers() -> dict[str, Offer]:
-    """Every profile registered under :data:`PROFILE_ENTRY_POINT_GROUP`, by name."""
+    """Every profile registered under :data:`PROFILE_ENTRY_POINT_GROUP`, by name (one whose
+    entry point does not load is kept, and says why when it is built).
+    """
     found = {}
     for entry_point in metadata.entry_points(group=PROFILE_ENTRY_POINT_GROUP):
-        factory = entry_point.load()
+        try:
+            factory = entry_point.load()
+        except Exception as error:  # another package's broken entry point: not ours to stop
+            found[entry_point.name] = Offer(entry_point.name, _broken(entry_point.name, error))
+            continue
         marks = getattr(factory, "sedna_offer", {})
         found[entry_point.name] = Offer(entry_point.name, factory, **marks)
     return found
+
+
+def check_spec(spec: str) -> None:
+    """Without importing any framework: ``LookupError`` if ``spec`` cannot name a profile here
+    (an unknown or unavailable name, or a module that is not importable).
+    """
+    if ":" in spec:
+        module = spec.partition(":")[0]
+        _cwd_importable()
+        try:
+            found = importlib.util.find_spec(module)
+        except ImportError:
+            found = None
+        if found is None:
+            raise LookupError(f"no module named {module!r} (from the current folder or "
+                              "sys.path)")
+        return
+    registered = offers()
+    if spec not in registered:
+        raise LookupError(f"no profile named {spec!r}; registered: {sorted(registered)}; or "
+                          "pass 'module:attribute'")
+    if not registered[spec].available():
+        raise LookupError(f"profile {spec!r} is not available here: "
+                          f"{registered[spec].missing()}")
+
+
+def _cwd_importable() -> None:
+    """Let ``module:attribute`` name a module in the current folder, as ``python -m`` does
+    (console scripts do not put it on ``sys.path``); appended, so it shadows nothing.
+    """
+    if os.getcwd() not in sys.path and "" not in sys.path:
+        sys.path.append(os.getcwd())
 
 
 def default_profile_specs() -> tuple[list[str], list[Offer]]:
@@ -109,6 +156,7 @@ def load_profiles(spec: str) -> list[Profile]:
     if ":" not in spec:
         return [get_profile(spec)]
     module_name, _, attr = spec.partition(":")
+    _cwd_importable()
     module = importlib.import_module(module_name)
     try:
         value = getattr(module, attr)

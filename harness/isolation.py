@@ -5,7 +5,7 @@ collects as usual but runs no clause itself: :func:`supervise` starts, per profi
 child pytest process that runs that profile's clauses and streams every report back
 through a :class:`Journal` (JSON lines, written before a crash can lose them). When the
 child dies inside a clause (segfault, ``os.abort``) that clause is reported ``crashed``;
-when a clause runs past ``--conformance-clause-timeout`` the child's :class:`Watchdog` (or, as a
+when a clause runs past the clause timeout the child's :class:`Watchdog` (or, as a
 backstop, the supervisor) ends it and the clause is reported ``timed_out``. Either way
 a new child picks up the profile's remaining clauses, with the outcomes so far, so
 prerequisites still block, and every report is written at the end.
@@ -110,7 +110,7 @@ class Watchdog:
     def _expire(self, nodeid: str) -> None:
         self.journal.write("timeout", nodeid, seconds=self.seconds)
         sys.stderr.write(f"\n[sedna-conformance] {nodeid} still running after "
-                         f"{self.seconds:g} s (--clause-timeout); ending this process. Stacks:\n")
+                         f"{self.seconds:g} s (the clause timeout); ending this process. Stacks:\n")
         faulthandler.dump_traceback(file=sys.stderr, all_threads=True)
         sys.stderr.flush()
         os._exit(_TIMEOUT_EXIT_CODE)
@@ -301,7 +301,7 @@ class Isolation:
         observed = what
         if status == "timed_out":
             observed = (f"still running after {self.run.options.clause_timeout:g} s "
-                        f"(--conformance-clause-timeout); {what}")
+                        f"(the clause timeout); {what}")
         message = format_failure(get_clause(clause_id), observed, "the clause to finish",
                                  f"{self.run.reproduce(profile, clause_id)}\n"
                                  f"the child's output (stacks included): {log_path}")

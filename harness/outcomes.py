@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from sedna_conformance.harness.clauses import CLAUSES, get_clause, prerequisites
-from sedna_conformance.harness.collection import clause_of, profile_of
+from sedna_conformance.harness.collection import clause_of, parse_test_id, profile_of
 from sedna_conformance.harness.failure import ClauseFailure, first_line, format_failure
 from sedna_conformance.harness.profile import Capabilities, Profile
 from sedna_conformance.harness.results import ClauseResult
@@ -55,6 +55,20 @@ def _status(report: pytest.TestReport, item: pytest.Item) -> str | None:
             return "xfailed" if xfail else "skipped"
         return "failed"
     return "error" if report.failed else None
+
+
+def _lost_worker(report: pytest.TestReport) -> ClauseResult | None:
+    """The result of a clause whose xdist worker died running it (xdist reports that with
+    no result of ours), or ``None`` if ``report`` is not about a clause test.
+    """
+    parsed = parse_test_id(report.nodeid)
+    if parsed is None:
+        return None
+    profile, clause_id = parsed
+    message = format_failure(get_clause(clause_id), f"{report.longrepr}", "the clause to finish",
+                             "run this profile with --isolate: a clause that kills its process "
+                             "is then reported for that clause and the run goes on")
+    return ClauseResult(profile, clause_id, "crashed", message)
 
 
 class Outcomes:
@@ -127,6 +141,8 @@ class Outcomes:
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         result = getattr(report, "conformance", None)
+        if result is None and self.reporting and report.failed:
+            result = _lost_worker(report)
         if not isinstance(result, ClauseResult):
             return
         key = (result.profile, result.clause)

@@ -2,11 +2,12 @@
 against profiles and reports.
 
 It is inert outside a conformance run: it acts only on tests bound to a clause, adds only
-``--conformance-*`` options, loads no hypothesis profile (clauses carry their own
-settings) and changes xdist's distribution only for clause tests. Its work is split by
-job: :mod:`~sedna_conformance.harness.options`, :mod:`~sedna_conformance.harness.collection`,
-:mod:`~sedna_conformance.harness.outcomes`, :mod:`~sedna_conformance.harness.reporting`,
-:mod:`~sedna_conformance.harness.scheduling` and :mod:`~sedna_conformance.harness.isolation`.
+``--conformance-*`` options (and a hidden one for its isolated children), loads no
+hypothesis profile (clauses carry their own settings) and changes xdist's distribution
+only for clause tests. Its work is split by job: :mod:`~sedna_conformance.harness.options`,
+:mod:`~sedna_conformance.harness.collection`, :mod:`~sedna_conformance.harness.outcomes`,
+:mod:`~sedna_conformance.harness.reporting`, :mod:`~sedna_conformance.harness.scheduling`
+and :mod:`~sedna_conformance.harness.isolation`.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ from __future__ import annotations
 import pytest
 
 from sedna_conformance.harness.collection import MARKER, Collection
+from sedna_conformance.harness.discovery import check_spec, default_profile_specs
 from sedna_conformance.harness.isolation import Isolation, read_child_files
 from sedna_conformance.harness.options import RunOptions, add_options
 from sedna_conformance.harness.outcomes import Outcomes
 from sedna_conformance.harness.reporting import Reporting
-from sedna_conformance.harness.run import ConformanceRun
+from sedna_conformance.harness.run import ConformanceRun, no_default_profile_message
 from sedna_conformance.harness.scheduling import Scheduling
 
 __all__ = ["RUN", "conformance_run"]
@@ -55,6 +57,27 @@ def pytest_configure(config: pytest.Config) -> None:
                        ("isolation", Isolation(run, config, reporting)),
                        ("scheduling", Scheduling())):
         config.pluginmanager.register(part, f"sedna-conformance-{name}")
-    xdist_controller = reporting and getattr(config.option, "dist", "no") != "no"
-    if options.requested and not xdist_controller:
-        run.profiles  # noqa: B018 - a bad --conformance-profile is a usage error, now
+    if options.requested or any("conformance_tests" in str(arg) for arg in config.args):
+        _check_profiles(run, config, reporting)
+
+
+def _check_profiles(run: ConformanceRun, config: pytest.Config, reporting: bool) -> None:
+    """A conformance run's profile errors are usage errors, said once, before collection.
+
+    The xdist controller collects nothing, so it checks the specs without importing any
+    framework; every other process resolves the profiles it is about to run.
+    """
+    if reporting and getattr(config.option, "dist", "no") != "no":
+        specs = run.options.profile_specs or default_profile_specs()[0]
+        if not specs:
+            raise pytest.UsageError(no_default_profile_message(default_profile_specs()[1]))
+        for spec in specs:
+            try:
+                check_spec(spec)
+            except LookupError as error:
+                raise pytest.UsageError(f"profile {spec!r}: {error}") from None
+        return
+    isolating = [p.name for p in run.profiles if p.isolate]
+    if isolating and hasattr(config, "workerinput"):
+        raise pytest.UsageError(f"profiles {isolating} ask to be isolated (isolate=True), which "
+                                "runs them in child processes; drop -n/--dist (pytest-xdist)")

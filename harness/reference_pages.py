@@ -62,9 +62,12 @@ def reports_markdown() -> str:
              "`sedna-conformance run` (or `pytest --pyargs sedna_conformance.conformance_tests` "
              "with `--conformance-report/-markdown/-html`) writes `conformance.json`, "
              "`conformance.md`, `conformance.html` (a clause × profile matrix) and "
-             "`junit.xml`. All of them are rendered from one result model.", "",
+             "`junit.xml` (under pytest, each only where its option names a path: "
+             "`--junitxml` for JUnit). All of them are rendered from one result model.", "",
              "## Statuses", "", "Worst first; a clause run in several variants reports "
-             "its worst. The run fails on `failed`, `crashed`, `timed_out` and `error`.", "",
+             "its worst. The run fails on `failed`, `crashed`, `timed_out` and `error`, and "
+             "when a profile had no clause judged (every selected clause skipped, blocked or "
+             "deselected).", "",
              "| status | meaning |", "|---|---|"]
     lines += [f"| `{s}` | {_cell(m)} |" for s, m in STATUS_MEANINGS.items()]
     lines += ["", "## `conformance.json`", "",

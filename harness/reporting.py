@@ -48,7 +48,7 @@ class Reporting:
         worker_output = getattr(self.config, "workeroutput", None)
         if worker_output is not None:
             worker_output[_WORKER_PROFILES] = self.profile_names
-        if not self.reporting:
+        if not self.reporting or self.config.option.collectonly:
             return
         result = self.run.result
         result.wall_s = time.perf_counter() - self.run.started

@@ -1,4 +1,6 @@
-"""JSON, Markdown, HTML and terminal renderings of a :class:`~harness.results.RunResult`."""
+"""JSON, Markdown, HTML and terminal renderings of a
+:class:`~sedna_conformance.harness.results.RunResult`.
+"""
 
 from __future__ import annotations
 

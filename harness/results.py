@@ -24,7 +24,8 @@ FAILING = ("failed", "crashed", "timed_out", "error")
 STATUS_MEANINGS = {
     "failed": "the backend broke the clause",
     "crashed": "the process running the clause died (segfault, abort); isolated runs only",
-    "timed_out": "the clause ran past --clause-timeout and its process was ended; "
+    "timed_out": "the clause ran past the clause timeout (--clause-timeout; "
+                 "--conformance-clause-timeout under pytest) and its process was ended; "
                  "isolated runs only",
     "error": "the clause could not be set up or torn down",
     "blocked": "not run because a prerequisite clause did not pass",

@@ -25,8 +25,9 @@ __all__ = ["ConformanceRun", "no_default_profile_message"]
 def no_default_profile_message(missing: list[Any]) -> str:
     """One line: no bundled framework imports here, and what to do about it."""
     needs = "; ".join(offer.missing() for offer in missing) or "none is registered"
-    return (f"no bundled profile can run here ({needs}): install one, or pass "
-            "--profile NAME|module:attribute (e.g. --profile numpy-reference)")
+    return (f"no bundled profile can run here ({needs}): install one, or name a profile "
+            "(sedna-conformance run --profile NAME|module:attribute, or pytest "
+            "--conformance-profile ...; e.g. numpy-reference)")
 
 
 class ConformanceRun:
@@ -60,7 +61,7 @@ class ConformanceRun:
                 try:
                     loaded = load_profiles(spec)
                 except (ImportError, AttributeError, LookupError, TypeError, ValueError) as error:
-                    raise pytest.UsageError(f"--profile {spec}: {error}") from error
+                    raise pytest.UsageError(f"profile {spec!r}: {error}") from error
                 for profile in loaded:
                     self._specs[profile.name] = spec
                     profiles.append(profile)

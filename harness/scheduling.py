@@ -1,5 +1,7 @@
 """Distribution under pytest-xdist: each profile's clauses (and its cached model) stay on
-one worker; every other test is scheduled exactly as it would be without this plugin.
+one worker. A session without clause tests is scheduled exactly as without this plugin;
+in a session that mixes them, other tests keep the grouping of the chosen mode (``load``:
+one test at a time, ``loadfile``: by file, ...).
 
 xdist asks plugins for its scheduler (``pytest_xdist_make_scheduler``). This plugin wraps
 the one xdist chose in a :class:`ProfileScheduling` that waits for the workers'
@@ -11,28 +13,20 @@ so nothing depends on how xdist or pytest rewrite node ids.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Generator, Sequence
 from typing import Any
 
 import pytest
 
-from sedna_conformance.harness.clauses import CLAUSES
+from sedna_conformance.harness.collection import parse_test_id
 
 __all__ = ["ProfileScheduling", "Scheduling", "profile_group"]
-
-_PARAMETRIZED = re.compile(r"(?:^|/)test_\w+\.py::test_\w+\[(?P<id>[^\[\]]+)\]$")
 
 
 def profile_group(nodeid: str) -> str | None:
     """The profile a clause test's node id runs on, or ``None`` for any other test."""
-    found = _PARAMETRIZED.search(nodeid.replace("\\", "/"))
-    if found is None:
-        return None
-    for clause_id in CLAUSES:
-        if found["id"].endswith(f"-{clause_id}"):
-            return found["id"][: -len(clause_id) - 1] or None
-    return None
+    parsed = parse_test_id(nodeid)
+    return parsed[0] if parsed else None
 
 
 def _grouped_scheduler(config: pytest.Config, log: Any, default: Any) -> Any:
@@ -107,6 +101,6 @@ class Scheduling:
     def pytest_xdist_make_scheduler(self, config: pytest.Config,
                                     log: Any) -> Generator[None, Any, Any]:
         default = yield
-        if config.getvalue("dist") not in ("load", "loadgroup"):
+        if default is None or config.getvalue("dist") in ("no", "each"):
             return default
         return ProfileScheduling(config, log, default)

@@ -13,7 +13,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 def run_suite(report_dir: str, *profiles: str, extra: tuple[str, ...] = (),
               cwd: str | None = None, timeout: int = 1200) -> tuple[dict[str, Any], str]:
-    """``python -m harness run --profile P ...``; returns (report, output)."""
+    """``python -m sedna_conformance.harness run --profile P ...``; returns (report, output)."""
     command = [sys.executable, "-m", "sedna_conformance.harness", "run", "--report-dir", report_dir]
     for profile in profiles:
         command += ["--profile", profile]

@@ -38,7 +38,7 @@ def backend_and_estimator(framework: str) -> tuple[type, type]:
 
 @pytest.fixture(scope="session")
 def splits() -> DataSplits:
-    """Base train/valid/test and shifted splits, seed 0 (see fixtures.datasets)."""
+    """Base train/valid/test and shifted splits, seed 0 (see fixtures/datasets.py)."""
     return make_splits()
 
 

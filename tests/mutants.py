@@ -509,7 +509,7 @@ def _mutant_set_backend(*, upper: bool = True, use_config: bool = True, env_firs
                         fallback: bool = True, none_check: bool = True,
                         base_first: bool = True, cuda: bool = True,
                         entry_points: bool = True, fine_tune: bool = True) -> Callable[..., Any]:
-    """``backends.set_backend`` with one of Sedna's rules switched off."""
+    """``sedna_conformance.backends.set_backend`` with one of Sedna's rules switched off."""
 
     def set_backend(estimator: Any = None, config: dict[str, Any] | None = None) -> Any:
         if estimator is None and none_check:

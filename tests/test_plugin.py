@@ -6,11 +6,17 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import pathlib
+import subprocess
+import sys
 
 import pytest
 
 from sedna_conformance.harness import cli, discovery
+from sedna_conformance.harness.options import RunOptions
+from sedna_conformance.harness.outcomes import Outcomes
+from sedna_conformance.harness.run import ConformanceRun
 
 pytest_plugins = ["pytester"]
 
@@ -61,7 +67,7 @@ def test_a_plain_hypothesis_test_runs_as_without_the_plugin(pytester, monkeypatc
     without.assert_outcomes(passed=2)
     used = json.loads(seen_with.read_text())
     assert used == json.loads(seen_without.read_text())
-    assert used["max_examples"] == 100 and used["drawn"] == 100 and not used["derandomize"]
+    assert used["max_examples"] == 100 and used["drawn"] == 100  # hypothesis's defaults
 
 
 def test_a_plain_xdist_run_is_distributed_as_without_the_plugin(pytester, monkeypatch):
@@ -80,11 +86,13 @@ def test_a_plain_xdist_run_is_distributed_as_without_the_plugin(pytester, monkey
     assert runs["with"][2] == ["scheduling tests via LoadScheduling"]
 
 
-def test_clause_tests_of_one_profile_stay_on_one_worker(pytester, monkeypatch):
+@pytest.mark.parametrize("dist", ["load", "loadfile", "loadgroup"])
+def test_clause_tests_of_one_profile_stay_on_one_worker(pytester, monkeypatch, dist):
     pytest.importorskip("xdist")
     monkeypatch.setenv("PYTHONPATH", str(ROOT))
     result = pytester.runpytest_subprocess(
         "-p", "no:cacheprovider", "--pyargs", "sedna_conformance.conformance_tests", "-n", "2",
+        "--dist", dist,
         "-v", "--conformance-profile", "numpy-reference", "--conformance-profile",
         "tests.test_plugin:second_reference", "--conformance-clause", "construct.*")
     result.assert_outcomes(passed=14)
@@ -152,7 +160,7 @@ def test_an_expected_failure_matching_no_clause_is_a_usage_error(pytester, monke
                                            "sedna_conformance.conformance_tests",
                                            "--conformance-profile", "typo_profile:profile")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    assert ("ERROR: --profile typo_profile:profile: Profile.expected_failures of "
+    assert ("ERROR: profile 'typo_profile:profile': Profile.expected_failures of "
             "'numpy-reference': ['weight.*'] match no clause id") in result.stderr.str()
 
 
@@ -182,3 +190,44 @@ def test_the_judge_never_imports_a_contestant(folder):
             ["sedna_conformance", "backends"], ["sedna_conformance", "fixtures"])
             or n.split(".")[0] in ("backends", "fixtures", "mindspore", "tinyms")]
         assert not contestants, (path, contestants)
+
+
+def test_a_profile_in_the_current_folder_runs_from_the_console_script(tmp_path):
+    """As an author runs it: ``sedna-conformance`` (not ``python -m``) in their folder."""
+    (tmp_path / "my_profile.py").write_text(
+        "import dataclasses\n"
+        "from sedna_conformance.harness.template import reference_profile\n"
+        "PROFILE = dataclasses.replace(reference_profile(), name='mine')\n")
+    script = pathlib.Path(sys.executable).with_name("sedna-conformance")
+    done = subprocess.run([str(script), "run", "--profile", "my_profile:PROFILE", "--clause",
+                           "construct.*", "--report-dir", str(tmp_path / "r")],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                          env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"})
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert "mine: 7 of 77 clauses judged" in done.stdout
+
+
+def test_collect_only_lists_the_clauses_and_passes(pytester, monkeypatch):
+    result = _run(pytester, monkeypatch, "--collect-only", "-q")
+    assert result.ret == pytest.ExitCode.OK
+    assert not any("FAILED" in line for line in result.outlines)
+
+
+def test_a_bad_profile_under_xdist_is_one_usage_error(pytester):
+    pytest.importorskip("xdist")
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--pyargs", "sedna_conformance.conformance_tests", "-n", "2",
+        "--conformance-profile", "no_such_module:PROFILE")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert result.stderr.str().count("profile 'no_such_module:PROFILE': no module named") == 1
+
+
+def test_a_clause_whose_xdist_worker_died_is_reported_crashed():
+    run = ConformanceRun(RunOptions())
+    crash = pytest.TestReport(  # what xdist's controller logs for the test a worker died in
+        "test_train.py::test_learns[mine-train.learns]", ("test_train.py", None, ""), {},
+        "failed", "worker 'gw0' crashed while running ...", "???")
+    Outcomes(run, reporting=True).pytest_runtest_logreport(crash)
+    result = run.result.profiles["mine"]["train.learns"]
+    assert result.status == "crashed" and result.message.startswith("[train.learns] observed ")
+    assert "--isolate" in result.message
