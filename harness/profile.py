@@ -94,6 +94,9 @@ class Profile:
     tolerances: Tolerances = field(default_factory=Tolerances)
     capabilities: Capabilities = field(default_factory=Capabilities)
     expected_failures: Mapping[str, str] = field(default_factory=dict)
+    not_applicable: Mapping[str, str] = field(default_factory=dict)
+    """Clause ids or globs that do not apply to this backend, with the reason: they report
+    ``skipped`` with it, and block nothing."""
     architecture: str = ""
     requires_modules: tuple[str, ...] = ()
     seed: int = 0
@@ -112,19 +115,28 @@ class Profile:
         for attr in ("estimator", "datasets"):
             if not callable(getattr(self, attr)):
                 raise TypeError(f"Profile.{attr} must be callable (a class or factory)")
-        unmatched = [p for p in self.expected_failures if not match(p)]
-        if unmatched:
-            raise ValueError(f"Profile.expected_failures of {self.name!r}: {unmatched} match no "
-                             "clause id; use ids or globs that `sedna-conformance list` prints, "
-                             "e.g. 'weights.*'")
+        for attr in ("expected_failures", "not_applicable"):
+            unmatched = [p for p in getattr(self, attr) if not match(p)]
+            if unmatched:
+                raise ValueError(f"Profile.{attr} of {self.name!r}: {unmatched} match no "
+                                 "clause id; use ids or globs that `sedna-conformance list` "
+                                 "prints, e.g. 'weights.*'")
 
     def expected_failure(self, clause_id: str) -> str | None:
         """The declared reason ``clause_id`` fails for this profile, if any."""
-        for pattern, reason in self.expected_failures.items():
-            if fnmatch.fnmatchcase(clause_id, pattern):
-                return reason
-        return None
+        return _declared(self.expected_failures, clause_id)
+
+    def not_applicable_reason(self, clause_id: str) -> str | None:
+        """The declared reason ``clause_id`` does not apply to this profile, if any."""
+        return _declared(self.not_applicable, clause_id)
 
     def available(self) -> bool:
         """Whether every module in ``requires_modules`` can be imported here."""
         return all(importlib.util.find_spec(m) is not None for m in self.requires_modules)
+
+
+def _declared(patterns: Mapping[str, str], clause_id: str) -> str | None:
+    for pattern, reason in patterns.items():
+        if fnmatch.fnmatchcase(clause_id, pattern):
+            return reason
+    return None

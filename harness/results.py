@@ -28,10 +28,12 @@ STATUS_MEANINGS = {
                  "--conformance-clause-timeout under pytest) and its process was ended; "
                  "isolated runs only",
     "error": "the clause could not be set up or torn down",
-    "blocked": "not run because a prerequisite clause did not pass",
+    "blocked": "not run because a prerequisite clause failed, crashed, timed out, errored "
+               "or was itself blocked (a declared expected failure blocks nothing)",
     "xpassed": "passed although the profile declares it an expected failure",
     "xfailed": "failed as the profile declares",
-    "skipped": "not applicable: the profile lacks a capability the clause needs",
+    "skipped": "not applicable: the profile lacks a capability the clause needs, or declares "
+               "the clause not applicable (not_applicable), with the reason",
     "passed": "the backend meets the clause",
 }
 

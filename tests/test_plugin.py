@@ -231,3 +231,43 @@ def test_a_clause_whose_xdist_worker_died_is_reported_crashed():
     result = run.result.profiles["mine"]["train.learns"]
     assert result.status == "crashed" and result.message.startswith("[train.learns] observed ")
     assert "--isolate" in result.message
+
+
+DECLARING_PROFILE = """
+import dataclasses
+from sedna_conformance.harness.template import NumpyBackend, reference_profile
+
+
+class LabelledMetrics(NumpyBackend):
+    \"\"\"Adds a string to evaluate's metrics: evaluate.metrics-dict fails, nothing else.\"\"\"
+
+    def evaluate(self, data, model_path=None, **kwargs):
+        return {**super().evaluate(data, model_path, **kwargs), "unit": "fraction"}
+
+
+def profile():
+    return dataclasses.replace(
+        reference_profile(), name="declaring", backend=LabelledMetrics,
+        expected_failures={"evaluate.metrics-dict": "reports its unit as a string"},
+        not_applicable={"weights.*": "this backend is never federated"})
+"""
+
+
+def test_declared_failures_and_not_applicable_clauses_block_nothing(pytester, monkeypatch):
+    pytester.makepyfile(declaring_profile=DECLARING_PROFILE)
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(pytester.path), str(ROOT)]))
+    report = pytester.path / "r.json"
+    result = pytester.runpytest_subprocess(
+        "-p", "no:cacheprovider", "--pyargs", "sedna_conformance.conformance_tests",
+        "--conformance-profile", "declaring_profile:profile", "--conformance-report",
+        str(report), "--conformance-clause", "evaluate.*", "--conformance-clause", "weights.*",
+        "--conformance-clause", "train.reproducible", "--conformance-clause", "load.missing-raises")
+    assert result.ret == pytest.ExitCode.OK, result.outlines[-20:]
+    clauses = json.loads(report.read_text())["profiles"]["declaring"]["clauses"]
+    status = {cid: r["status"] for cid, r in clauses.items()}
+    assert status["evaluate.metrics-dict"] == "xfailed"
+    assert status["evaluate.accuracy-range"] == "passed"  # its prerequisite was declared
+    assert {status[c] for c in status if c.startswith("weights.")} == {"skipped"}
+    assert clauses["weights.stable"]["message"] == (
+        "not applicable to profile 'declaring': this backend is never federated")
+    assert status["train.reproducible"] == status["load.missing-raises"] == "passed"
