@@ -50,6 +50,8 @@ def _empty(draw: st.DrawFn, x: np.ndarray, y: np.ndarray, k: int) -> tuple[str, 
 
 def _wrong_rank(draw: st.DrawFn, x: np.ndarray, y: np.ndarray, k: int) -> tuple[str, Any, Any]:
     flat = draw(st.booleans())
+    if flat and x.ndim == 2:  # tabular samples are already flat: add an axis instead
+        return f"wrong rank: an extra axis {x[..., None].shape}", x[..., None], y
     if flat:
         return f"wrong rank: flattened to {x.reshape(len(x), -1).shape}", \
             x.reshape(len(x), -1), y
