@@ -60,10 +60,14 @@ class Offer:
         return f"{self.name} needs {', '.join(absent)}" + (f" ({self.install})"
                                                           if self.install else "")
 
-    def build(self) -> Profile:
-        """The profile (imports its framework)."""
+    def check(self) -> None:
+        """``LookupError`` saying what to install, unless the profile can be built here."""
         if not self.available():
             raise LookupError(f"profile {self.name!r} is not available here: {self.missing()}")
+
+    def build(self) -> Profile:
+        """The profile (imports its framework)."""
+        self.check()
         return _as_profile(self.factory, f"entry point {self.name!r}")
 
 
@@ -105,13 +109,7 @@ def check_spec(spec: str) -> None:
             raise LookupError(f"no module named {module!r} (from the current folder or "
                               "sys.path)")
         return
-    registered = offers()
-    if spec not in registered:
-        raise LookupError(f"no profile named {spec!r}; registered: {sorted(registered)}; or "
-                          "pass 'module:attribute'")
-    if not registered[spec].available():
-        raise LookupError(f"profile {spec!r} is not available here: "
-                          f"{registered[spec].missing()}")
+    _offer(spec).check()
 
 
 def _cwd_importable() -> None:
@@ -131,13 +129,17 @@ def default_profile_specs() -> tuple[list[str], list[Offer]]:
             [o for o in defaults if not o.available()])
 
 
-def get_profile(name: str) -> Profile:
-    """The profile registered as ``name``."""
+def _offer(name: str) -> Offer:
     registered = offers()
     if name not in registered:
         raise LookupError(f"no profile named {name!r}; registered: {sorted(registered)}; or "
                           "pass 'module:attribute'")
-    return registered[name].build()
+    return registered[name]
+
+
+def get_profile(name: str) -> Profile:
+    """The profile registered as ``name``."""
+    return _offer(name).build()
 
 
 def _as_profile(value: Any, source: str) -> Profile:

@@ -68,9 +68,11 @@ def _check_profiles(run: ConformanceRun, config: pytest.Config, reporting: bool)
     framework; every other process resolves the profiles it is about to run.
     """
     if reporting and getattr(config.option, "dist", "no") != "no":
-        specs = run.options.profile_specs or default_profile_specs()[0]
+        specs = list(run.options.profile_specs)
         if not specs:
-            raise pytest.UsageError(no_default_profile_message(default_profile_specs()[1]))
+            specs, missing = default_profile_specs()
+            if not specs:
+                raise pytest.UsageError(no_default_profile_message(missing))
         for spec in specs:
             try:
                 check_spec(spec)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import fnmatch
-import importlib.util
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -98,7 +97,6 @@ class Profile:
     """Clause ids or globs that do not apply to this backend, with the reason: they report
     ``skipped`` with it, and block nothing."""
     architecture: str = ""
-    requires_modules: tuple[str, ...] = ()
     seed: int = 0
     isolate: bool = False
     """Run this profile's clauses in a child process even without ``--isolate``, for backends
@@ -129,10 +127,6 @@ class Profile:
     def not_applicable_reason(self, clause_id: str) -> str | None:
         """The declared reason ``clause_id`` does not apply to this profile, if any."""
         return _declared(self.not_applicable, clause_id)
-
-    def available(self) -> bool:
-        """Whether every module in ``requires_modules`` can be imported here."""
-        return all(importlib.util.find_spec(m) is not None for m in self.requires_modules)
 
 
 def _declared(patterns: Mapping[str, str], clause_id: str) -> str | None:

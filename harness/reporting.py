@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from sedna_conformance.harness import reports
+from sedna_conformance.harness.results import RunResult
 from sedna_conformance.harness.run import ConformanceRun
 
 __all__ = ["Reporting"]
@@ -63,12 +65,17 @@ class Reporting:
             if self.problems and session.exitstatus in (pytest.ExitCode.OK,
                                                         pytest.ExitCode.NO_TESTS_COLLECTED):
                 session.exitstatus = pytest.ExitCode.TESTS_FAILED
-        for path, writer in ((self.run.options.json_path, reports.write_json),
-                             (self.run.options.markdown_path, reports.write_markdown),
-                             (self.run.options.html_path, reports.write_html)):
-            if path:
-                os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-                writer(result, path)
+        for path, writer in self._outputs():
+            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+            writer(result, path)
+
+    def _outputs(self) -> list[tuple[str, Callable[[RunResult, str], None]]]:
+        """The report files asked for, with their writers."""
+        options = self.run.options
+        return [(path, writer) for path, writer in (
+            (options.json_path, reports.write_json),
+            (options.markdown_path, reports.write_markdown),
+            (options.html_path, reports.write_html)) if path]
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if not self.reporting or not (self.run.result.profiles or self.problems):
@@ -78,7 +85,6 @@ class Reporting:
             terminalreporter.write_line(reports.summary_text(self.run.result))
         for problem in self.problems:
             terminalreporter.write_line(f"FAILED: {problem}", red=True)
-        written = [p for p in (self.run.options.json_path, self.run.options.markdown_path,
-                               self.run.options.html_path) if p]
+        written = [path for path, _ in self._outputs()]
         if written:
             terminalreporter.write_line(f"reports: {', '.join(written)}")

@@ -7,6 +7,7 @@ so far (for prerequisites), the result model, and the ``reproduce:`` command.
 
 from __future__ import annotations
 
+import functools
 import shlex
 import time
 from typing import Any
@@ -89,7 +90,7 @@ class ConformanceRun:
             cached = self._caches[profile.name] = ProfileCache(profile)
         return cached
 
-    @property
+    @functools.cached_property
     def hypothesis_settings(self) -> Any:
         """The settings the clauses' properties run with (``--conformance-hypothesis``).
 

@@ -57,9 +57,13 @@ class ProfileScheduling:
         self._grouped = _grouped_scheduler(config, log, default)
         self._chosen: Any = None
 
+    @property
+    def _current(self) -> Any:
+        return self._chosen if self._chosen is not None else self._default
+
     @property  # type: ignore[misc]
     def __class__(self) -> type:
-        return type(self._chosen if self._chosen is not None else self._default)
+        return type(self._current)
 
     def _targets(self) -> tuple[Any, ...]:
         return (self._chosen,) if self._chosen is not None else (self._default, self._grouped)
@@ -86,15 +90,15 @@ class ProfileScheduling:
 
     def schedule(self) -> None:
         self._decide()
-        (self._chosen if self._chosen is not None else self._default).schedule()
+        self._current.schedule()
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self._chosen if self._chosen is not None else self._default, name)
+        return getattr(self._current, name)
 
 
 class Scheduling:
-    """The xdist hook: wraps the scheduler xdist chose (for ``--dist load`` and
-    ``loadgroup``, the modes that would otherwise split a profile over workers).
+    """The xdist hook: wraps the scheduler xdist chose, in every mode that spreads tests
+    over workers (all but ``each``, which runs every test on every worker).
     """
 
     @pytest.hookimpl(wrapper=True, optionalhook=True)

@@ -44,4 +44,4 @@ def zoo_base() -> Profile:
                    datasets=make_splits, backend_type="MINDSPORE", set_backend=set_backend,
                    options={"mode": "pynative"}, architecture="softmax-regression",
                    quick_train_kwargs={"epochs": 1, "learning_rate": 0.01},
-                   requires_modules=("mindspore",), foreign_checkpoint=foreign_checkpoint)
+                   foreign_checkpoint=foreign_checkpoint)
