@@ -9,15 +9,21 @@ Same constructor, attributes, ``model_name`` rule and methods as
 * ``load`` of a missing model raises ``FileNotFoundError`` naming the path;
 * ``save`` returns the path of the file actually written;
 * ``has_load`` never stops a later ``load`` of another model;
-* the default ``model_save_path`` is a private temporary folder, not a shared ``/tmp``.
+* the default ``model_save_path`` is a private temporary folder, not a shared ``/tmp``;
+* ``fine_tune=True`` with a model at ``model_save_path`` starts training from it (as
+  upstream's TensorFlow and Keras backends do), and a ``train`` that raises leaves the
+  model as it was;
+* ``load_weights()`` loads the model at ``model_save_path``/``model_name``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import os
+import shutil
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urlparse
 
@@ -109,11 +115,54 @@ class BackendBase:
 
     # -- the Sedna API ----------------------------------------------------------------
     def train(self, *args: Any, **kwargs: Any) -> Any:
-        """Train through the estimator's ``fit`` or, failing that, ``train``."""
+        """Train through the estimator's ``fit`` or, failing that, ``train``.
+
+        With ``fine_tune``, a model file at ``model_save_path`` and an estimator with
+        ``save`` and ``load``, training starts from that file; if it then raises, the
+        estimator's own model is loaded back (from a snapshot its ``save`` wrote into a
+        private temporary folder) before the error propagates.
+        """
         func = self._fit_method("fit", "train")
-        result = func(*args, **self.parse_kwargs(func, **kwargs))
+        checkpoint = self._fine_tune_checkpoint()
+        if checkpoint is None:
+            result = func(*args, **self.parse_kwargs(func, **kwargs))
+        else:
+            with self._restored_on_error():
+                self._call("load", model_url=checkpoint)
+                result = func(*args, **self.parse_kwargs(func, **kwargs))
         self.has_load = True
         return result
+
+    def _fine_tune_checkpoint(self) -> str | None:
+        """The model file to fine-tune from, if training should start from one."""
+        estimator = self._instance()
+        if not (self.fine_tune and callable(getattr(estimator, "load", None))
+                and callable(getattr(estimator, "save", None))):
+            return None
+        try:
+            return self.resolve_existing()
+        except (FileNotFoundError, ValueError):  # nothing there yet, or a remote URL
+            return None
+
+    @contextlib.contextmanager
+    def _restored_on_error(self) -> Iterator[None]:
+        """Snapshot the estimator's model through its ``save``; load it back if the body
+        raises.
+        """
+        folder = tempfile.mkdtemp(prefix="sedna-snapshot-")
+        try:
+            self._call("save", os.path.join(folder, self.model_name))
+            snapshot = [os.path.join(folder, name) for name in sorted(os.listdir(folder))]
+            had_load = self.has_load
+            try:
+                yield
+            except BaseException:
+                if snapshot:
+                    self._call("load", model_url=snapshot[0])
+                self.has_load = had_load
+                raise
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
 
     def update(self, *args: Any, **kwargs: Any) -> Any:
         """Update through the estimator's ``update``, falling back to ``fit``/``train``."""
@@ -191,6 +240,10 @@ class BackendBase:
         path = self.resolve_existing(model_url, model_name)
         self._call("load", model_url=path, **kwargs)
         self.has_load = True
+
+    def load_weights(self) -> None:
+        """Load the model at ``model_save_path``/``model_name``."""
+        self.load()
 
     def model_info(self, model: str, relpath: str | None = None,
                    result: Any = None) -> list[dict[str, Any]]:

@@ -6,7 +6,8 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["arrays", "distance", "expect_pure", "expect_refused", "same_weights", "shapes"]
+__all__ = ["arrays", "distance", "expect_pure", "expect_refused", "first_difference",
+           "same_weights", "shapes", "weights_of"]
 
 
 def arrays(weights: Any) -> list[np.ndarray]:
@@ -58,15 +59,14 @@ def first_difference(a: Any, b: Any) -> str:
 
 
 def expect_pure(c: Any, backend: Any, method: str, calls: Any) -> None:
-    """Fail unless running ``calls(backend)`` leaves the weights and predictions alone."""
+    """Fail unless running ``calls(backend)`` leaves the model state and predictions alone."""
     __tracebackhide__ = True
-    weights = backend.get_weights()
+    state = c.state(backend)
     first = np.asarray(backend.predict(c.x()))
     calls(backend)
-    after = backend.get_weights()
-    c.expect(same_weights(weights, after),
-             f"{method} changed the weights: {first_difference(weights, after)}",
-             "unchanged weights")
+    after = c.state(backend)
+    c.expect(state.same(after), f"{method} changed the model: {state.difference(after)}",
+             "an unchanged model")
     again = np.asarray(backend.predict(c.x()))
     tol = c.profile.tolerances
     c.expect(np.allclose(first, again, atol=tol.batch_atol, rtol=tol.batch_rtol),
@@ -76,10 +76,10 @@ def expect_pure(c: Any, backend: Any, method: str, calls: Any) -> None:
 
 def expect_refused(c: Any, backend: Any, what: str, errors: tuple[type[BaseException], ...],
                    call: Any, *args: Any, **kwargs: Any) -> None:
-    """Fail unless ``call(*args, **kwargs)`` raises one of ``errors`` and leaves the weights."""
+    """Fail unless ``call(*args, **kwargs)`` raises one of ``errors`` and leaves the model."""
     __tracebackhide__ = True
     expected = " or ".join(e.__name__ for e in errors)
-    before = backend.get_weights()
+    before = c.state(backend)
     try:
         call(*args, **kwargs)
     except errors:
@@ -88,8 +88,19 @@ def expect_refused(c: Any, backend: Any, what: str, errors: tuple[type[BaseExcep
         c.fail(f"{type(error).__name__}: {str(error)[:160]} for {what}", expected)
     else:
         c.fail(f"no error for {what}", expected)
-    after = backend.get_weights()
-    c.expect(same_weights(before, after),
-             f"the model changed after refusing {what}: "
-             f"{first_difference(before, after)}",
-             "an unchanged model")
+    after = c.state(backend)
+    c.expect(before.same(after), f"the model changed after refusing {what}: "
+             f"{before.difference(after)}", "an unchanged model")
+
+
+def weights_of(c: Any, backend: Any) -> Any:
+    """``backend.get_weights()``, failing the clause plainly when it gives no weights."""
+    __tracebackhide__ = True
+    try:
+        weights = backend.get_weights()
+    except Exception as error:
+        c.fail(f"get_weights() raised {type(error).__name__}: {str(error)[:120]}",
+               "a list of arrays")
+    if not isinstance(weights, list | tuple) or not weights:
+        c.fail(f"get_weights() returned {repr(weights)[:60]}", "a non-empty list of arrays")
+    return weights

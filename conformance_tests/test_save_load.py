@@ -6,7 +6,6 @@ import os
 
 import numpy as np
 
-from sedna_conformance.conformance_tests.helpers import first_difference, same_weights
 from sedna_conformance.harness.collection import clause
 
 
@@ -56,11 +55,10 @@ def test_second_save_replaces(conformance):
     path = trained.save()
     reader = c.backend(label="reader")
     reader.load(model_url=path)
-    got, expected = reader.get_weights(), trained.get_weights()
-    c.expect(same_weights(got, expected),
-             f"the file holds the first save's weights "
-             f"({first_difference(got, expected)})",
-             "the second save's weights")
+    got, expected = c.state(reader), c.state(trained)
+    c.expect(got.same(expected),
+             f"the file holds the first save's model ({got.difference(expected)})",
+             "the second save's model")
 
 
 @clause("load.round-trip")
@@ -70,9 +68,8 @@ def test_round_trip(conformance):
     path = trained.save()
     fresh = c.backend(label="fresh")
     fresh.load(model_url=path)
-    got, expected = fresh.get_weights(), trained.get_weights()
-    c.expect(same_weights(got, expected), first_difference(got, expected),
-             "bit-identical weights")
+    got, expected = c.state(fresh), c.state(trained)
+    c.expect(got.same(expected), got.difference(expected), "a bit-identical model")
     a, b = np.asarray(fresh.predict(c.x())), np.asarray(trained.predict(c.x()))
     c.expect(np.array_equal(a, b), f"predictions differ by up to {np.abs(a - b).max():.3g}",
              "bit-identical predictions")
@@ -89,11 +86,10 @@ def test_path_and_url(conformance):
             fresh.load(path)
         else:
             fresh.load(model_url=path)
-        got, expected = fresh.get_weights(), trained.get_weights()
-        c.expect(same_weights(got, expected),
+        got, expected = c.state(fresh), c.state(trained)
+        c.expect(got.same(expected),
                  f"load({'path' if form == 'positional' else 'model_url=path'}) did "
-                 f"not load it ({first_difference(got, expected)})",
-                 "the file's weights")
+                 f"not load it ({got.difference(expected)})", "the file's model")
 
 
 @clause("load.second-load-replaces")
@@ -105,21 +101,22 @@ def test_second_load_replaces(conformance):
     backend = c.backend(label="backend")
     backend.load(model_url=trained_path)
     backend.load(model_url=other_path)
-    c.expect(same_weights(backend.get_weights(), other.get_weights()),
-             "the first model is still loaded after a second load",
-             "the second model's weights")
+    got, expected = c.state(backend), c.state(other)
+    c.expect(got.same(expected), "the first model is still loaded after a second load "
+             f"({got.difference(expected)})", "the second model")
 
 
 @clause("load.missing-raises")
 def test_missing_raises(conformance):
     c = conformance
     backend = c.backend(trained=True)
-    before = backend.get_weights()
+    before = c.state(backend)
     missing = c.path("no-such-model.ckpt")
     error = c.expect_raises(FileNotFoundError, backend.load, model_url=missing)
     c.expect("no-such-model" in str(error), f"message {str(error)!r}", "it names the path")
-    c.expect(same_weights(before, backend.get_weights()), "the weights changed",
-             "unchanged weights")
+    after = c.state(backend)
+    c.expect(before.same(after), f"the model changed: {before.difference(after)}",
+             "an unchanged model")
 
 
 @clause("load.load-weights")
@@ -130,7 +127,6 @@ def test_load_weights(conformance):
     trained.save()
     fresh = c.backend(label="fresh", model_save_path=folder)
     fresh.load_weights()
-    got, expected = fresh.get_weights(), trained.get_weights()
-    c.expect(same_weights(got, expected),
-             f"load_weights() left {first_difference(got, expected)}",
-             "the saved weights")
+    got, expected = c.state(fresh), c.state(trained)
+    c.expect(got.same(expected), f"load_weights() left {got.difference(expected)}",
+             "the saved model")

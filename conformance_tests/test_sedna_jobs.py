@@ -10,7 +10,7 @@ import os
 
 import numpy as np
 
-from sedna_conformance.conformance_tests.helpers import first_difference, same_weights, shapes
+from sedna_conformance.conformance_tests.helpers import shapes, weights_of
 from sedna_conformance.harness.clause_run import accuracy
 from sedna_conformance.harness.collection import clause
 from sedna_conformance.harness.contract import fedavg, model_info, wire
@@ -100,31 +100,24 @@ def test_inference(conformance):
                  "the trainer's predictions")
 
 
-def _halves(data):
-    train = data.train
-    half = len(train) // 2
-    return (type(train)(x=train.x[:half], y=train.y[:half]),
-            type(train)(x=train.x[half:], y=train.y[half:]))
-
-
 @clause("sedna.federated-learning")
 def test_federated_learning(conformance):
     c = conformance
-    shards = _halves(c.data)
-    start = c.backend(trained=True, label="server").get_weights()
+    half = len(c.data.train) // 2
+    shards = (c.subset("train", slice(None, half)), c.subset("train", slice(half, None)))
+    start = weights_of(c, c.backend(trained=True, label="server"))
     clients = [c.backend(label=f"client_{i}") for i in range(2)]
     sent = []
     for i, (client, shard) in enumerate(zip(clients, shards, strict=True)):
         client.set_weights(wire(start))
         client.train(train_data=shard, valid_data=None, **c.train_kwargs())
-        sent.append(wire(client.get_weights()))
+        sent.append(wire(weights_of(c, client)))
         got_shapes, start_shapes = shapes(sent[-1]), shapes(start)
         c.expect(got_shapes == start_shapes,
                  f"step 2: client {i}'s weights after training have shapes "
                  f"{got_shapes[:3]}... where it started from {start_shapes[:3]}...",
                  "the same count, order and shapes as before training")
-    union_x = np.concatenate([s.x for s in shards])
-    union_y = np.concatenate([s.y for s in shards])
+    union_x, union_y = np.asarray(c.data.train.x), np.asarray(c.data.train.y)
     alone = [accuracy(client.predict(union_x), union_y) for client in clients]
     average = fedavg(sent, [len(s) for s in shards])
     for i, client in enumerate(clients):
@@ -168,12 +161,13 @@ def test_multi_task(conformance):
 def test_lifelong_no_data(conformance):
     c = conformance
     backend = c.backend(trained=True)
-    before = backend.get_weights()
+    before = c.state(backend)
     error = c.expect_raises(TypeError, backend.train)
     c.expect("train_data" in str(error), f"TypeError without naming train_data: {error}",
              "a TypeError naming train_data")
-    c.expect(same_weights(before, backend.get_weights()), "train() changed the weights",
-             "unchanged weights")
+    after = c.state(backend)
+    c.expect(before.same(after), f"train() changed the model: {before.difference(after)}",
+             "an unchanged model")
 
 
 @clause("sedna.set-backend-job")
@@ -204,11 +198,11 @@ def test_set_backend_job(conformance):
                  **c.train_kwargs())
     backend.train(train_data=c.data.incremental_train, valid_data=c.data.valid,
                   **c.train_kwargs())
-    got, expected = backend.get_weights(), direct.get_weights()
-    c.expect(same_weights(got, expected),
+    got, expected = c.state(backend), c.state(direct)
+    c.expect(got.same(expected),
              "training through set_backend did not start from base_model_url "
-             f"({first_difference(got, expected)} vs a backend fine-tuning from it "
-             "directly)", "the same weights as fine-tuning from the base model")
+             f"({got.difference(expected)} vs a backend fine-tuning from it directly)",
+             "the same model as fine-tuning from the base model")
     path = backend.save(os.path.join(output, "model.ckpt"))
     c.expect(isinstance(path, str) and os.path.isfile(path),
              f"save(path) through set_backend returned {path!r}", "an existing file")

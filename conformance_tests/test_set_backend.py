@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import sys
-import textwrap
 import warnings
 from collections.abc import Iterator
 
@@ -107,32 +105,3 @@ def test_cuda_sets_use_cuda(conformance):
     backend, _ = build(c, {"backend_type": "no-such-framework"}, CUDA_VISIBLE_DEVICES="0")
     c.expect(getattr(backend, "use_cuda", None) is True,
              f"use_cuda={getattr(backend, 'use_cuda', None)!r}", "True")
-
-
-@clause("set_backend.entry-point")
-def test_entry_point(conformance):
-    c = conformance
-    root = c.new_folder("site")
-    module = "conformance_probe_backend"
-    with open(os.path.join(root, f"{module}.py"), "w") as handle:
-        handle.write(textwrap.dedent("""
-            class ProbeBackend:
-                framework = "probe"
-
-                def __init__(self, estimator, fine_tune=True, **kwargs):
-                    self.estimator, self.fine_tune, self.options = estimator, fine_tune, kwargs
-        """))
-    dist = os.path.join(root, "conformance_probe_backend-1.0.dist-info")
-    os.makedirs(dist)
-    with open(os.path.join(dist, "METADATA"), "w") as handle:
-        handle.write("Metadata-Version: 2.1\nName: conformance-probe-backend\nVersion: 1.0\n")
-    with open(os.path.join(dist, "entry_points.txt"), "w") as handle:
-        handle.write(f"[sedna_conformance.backends]\nconformance-probe = {module}:ProbeBackend\n")
-    sys.path.insert(0, root)
-    try:
-        backend, _ = build(c, BACKEND_TYPE="CONFORMANCE-PROBE")
-    finally:
-        sys.path.remove(root)
-        sys.modules.pop(module, None)
-    c.expect(type(backend).__name__ == "ProbeBackend",
-             f"{type(backend).__name__} for an entry-point registered type", "ProbeBackend")

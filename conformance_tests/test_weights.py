@@ -14,6 +14,7 @@ from sedna_conformance.conformance_tests.helpers import (
     first_difference,
     same_weights,
     shapes,
+    weights_of,
 )
 from sedna_conformance.harness.collection import clause
 from sedna_conformance.harness.contract import nested_lists
@@ -23,7 +24,7 @@ from sedna_conformance.harness.contract import nested_lists
 def test_stable(conformance):
     c = conformance
     backend = c.backend(trained=True)
-    first, second = backend.get_weights(), backend.get_weights()
+    first, second = weights_of(c, backend), weights_of(c, backend)
     c.expect(len(first) == len(second) and shapes(first) == shapes(second)
              and same_weights(first, second), first_difference(first, second),
              "the same count, shapes, order and values on every call")
@@ -34,7 +35,7 @@ def test_copies(conformance):
     c = conformance
     backend = c.backend(trained=True)
     before = np.asarray(backend.predict(c.x()))
-    weights = backend.get_weights()
+    weights = weights_of(c, backend)
     reference = arrays(weights)
     for i, w in enumerate(weights):
         if isinstance(w, np.ndarray):
@@ -42,7 +43,7 @@ def test_copies(conformance):
         else:
             weights[i] = np.asarray(w) + 1.0
     modified = arrays(weights)
-    later = backend.get_weights()
+    later = weights_of(c, backend)
     c.expect(same_weights(later, reference),
              "changing the returned weights changed the model "
              f"({first_difference(later, reference)})",
@@ -60,7 +61,7 @@ def test_copies(conformance):
 def test_round_trip(conformance):
     c = conformance
     backend = c.backend(trained=True)
-    original = arrays(backend.get_weights())
+    original = arrays(weights_of(c, backend))
 
     @c.settings
 
@@ -71,7 +72,7 @@ def test_round_trip(conformance):
         perturbed = [(w + scale * rng.standard_normal(w.shape)).astype(np.float32)
                      for w in original]
         backend.set_weights(nested_lists(perturbed))
-        got = backend.get_weights()
+        got = weights_of(c, backend)
         c.expect(same_weights(got, perturbed), first_difference(got, perturbed),
                  "exactly the weights set")
 
@@ -82,14 +83,14 @@ def test_round_trip(conformance):
 def test_json_transport(conformance):
     c = conformance
     sender = c.backend(trained=True, label="client")
-    weights = sender.get_weights()
+    weights = weights_of(c, sender)
     try:
         wire = json.dumps(weights)
     except (TypeError, ValueError) as error:
         c.fail(f"json.dumps(get_weights()) fails: {error}", "JSON-serialisable weights")
     receiver = c.backend(label="server")
     receiver.set_weights(json.loads(wire))
-    got = receiver.get_weights()
+    got = weights_of(c, receiver)
     c.expect(same_weights(got, weights), first_difference(got, weights),
              "exactly the weights sent")
 
@@ -99,7 +100,7 @@ def test_transfer(conformance):
     c = conformance
     source = c.backend(trained=True, label="source")
     target = c.backend(label="target")
-    target.set_weights(source.get_weights())
+    target.set_weights(weights_of(c, source))
     a, b = np.asarray(target.predict(c.x())), np.asarray(source.predict(c.x()))
     c.expect(np.array_equal(a, b), f"predictions differ by up to {np.abs(a - b).max():.3g}",
              "the source's predictions")
@@ -113,7 +114,7 @@ def _rejects(c, backend, bad, what):
 def test_wrong_count(conformance):
     c = conformance
     backend = c.backend(trained=True)
-    other = arrays(c.backend(label="other").get_weights())
+    other = arrays(weights_of(c, c.backend(label="other")))
     _rejects(c, backend, nested_lists(other[:-1]), "one array too few")
     _rejects(c, backend, [*nested_lists(other), [0.0]], "one array too many")
 
@@ -122,7 +123,7 @@ def test_wrong_count(conformance):
 def test_wrong_shape(conformance):
     c = conformance
     backend = c.backend(trained=True)
-    other = arrays(c.backend(label="other").get_weights())
+    other = arrays(weights_of(c, c.backend(label="other")))
     bad = [*nested_lists(other[:-1]), np.zeros(other[-1].size + 1).tolist()]
     _rejects(c, backend, bad, "a wrongly shaped last array")
 
@@ -130,12 +131,12 @@ def test_wrong_shape(conformance):
 @clause("weights.fedavg")
 def test_fedavg(conformance):
     c = conformance
-    one = arrays(c.backend(trained=True, label="client_a").get_weights())
-    two = arrays(c.backend(label="client_b").get_weights())
+    one = arrays(weights_of(c, c.backend(trained=True, label="client_a")))
+    two = arrays(weights_of(c, c.backend(label="client_b")))
     mean = [np.mean([a, b], axis=0) for a, b in zip(one, two, strict=True)]
     server = c.backend(label="server")
     server.set_weights(mean)
-    got = arrays(server.get_weights())
+    got = arrays(weights_of(c, server))
     worst = max(float(np.abs(g - m).max()) for g, m in zip(got, mean, strict=True))
     c.expect(shapes(got) == shapes(mean) and all(
         np.allclose(g, m, rtol=1e-6, atol=1e-7) for g, m in zip(got, mean, strict=True)),

@@ -1,41 +1,124 @@
-"""Child processes for the crash clauses:
-``python -m sedna_conformance.harness.child save-loop ...``.
+"""Child processes of the clauses: ``python -m sedna_conformance.harness.child ...``.
 
-The child rebuilds the profile from its ``--profile`` spec, loads the trained base
-model into a fresh estimator, prints ``ready`` and saves in a loop, so the parent can
-kill it part-way (SIGKILL) or run two at once.
+``save-loop`` (the crash clauses): the child rebuilds the profile from its ``--profile``
+spec, loads the trained base model into a fresh estimator, prints ``ready`` and saves in a
+loop, so the parent can kill it part-way (SIGKILL) or run two at once.
+
+``save-once`` (``ckpt.read-only-folder`` as root): the same backend saves once, and the
+child prints one line ``result {json}``: the exception type (``null`` if none), its
+message, whether it is a ``PermissionError``, and the files left in the folder. Root ignores
+file modes, so :func:`save_once` starts that child without root's override: on Linux it
+stays root but gives up every capability (the files it needs are root's own, so it still
+reads them as their owner); elsewhere it runs as the user ``nobody``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import shutil
+import subprocess
 import sys
+import tempfile
+from typing import Any
 
-__all__ = ["main"]
+__all__ = ["main", "refused_writing", "save_once"]
+
+_RESULT = "result "
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of the child."""
-    parser = argparse.ArgumentParser(prog="python -m sedna_conformance.harness.child")
-    parser.add_argument("command", choices=["save-loop"])
-    parser.add_argument("--profile", required=True, help="the --profile spec")
-    parser.add_argument("--name", required=True, help="the profile's name within the spec")
-    parser.add_argument("--weights-from", required=True, help="checkpoint for the estimator")
-    parser.add_argument("--folder", required=True)
-    parser.add_argument("--model-name", required=True)
-    parser.add_argument("--times", type=int, default=100)
-    parser.add_argument("--wait-go", action="store_true",
-                        help="after 'ready', wait for a line on stdin before saving")
-    args = parser.parse_args(argv)
+def refused_writing(folder: str) -> bool:
+    """Whether this process is refused creating a file in ``folder`` (made read-only): true
+    for an ordinary user, false for root with its permission override. A file it could
+    create is removed again.
+    """
+    probe = os.path.join(folder, f".sedna-probe-{os.getpid()}")
+    try:
+        os.close(os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except PermissionError:
+        return True
+    os.remove(probe)
+    return False
 
+
+def _drop_capabilities() -> None:
+    """Linux: give up every capability of this process for good (effective, permitted,
+    inheritable, ambient; the bounding set too where allowed, so no exec regains them).
+    Its uid stays, so it still reads and writes its own files, as their owner: a uid-0
+    process without ``CAP_DAC_OVERRIDE`` is bound by file modes like any user. Capabilities
+    are per thread: call it before anything starts a thread.
+    """
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    pr_capbset_drop, pr_cap_ambient, pr_cap_ambient_clear_all = 24, 47, 4
+    with open("/proc/sys/kernel/cap_last_cap", encoding="ascii") as handle:
+        last = int(handle.read())
+    for cap in range(last + 1):  # needs CAP_SETPCAP; best effort, only exec'd children care
+        libc.prctl(pr_capbset_drop, *map(ctypes.c_ulong, (cap, 0, 0, 0)))
+    libc.prctl(pr_cap_ambient, *map(ctypes.c_ulong, (pr_cap_ambient_clear_all, 0, 0, 0)))
+    header = (ctypes.c_uint32 * 2)(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3, this thread
+    data = (ctypes.c_uint32 * 6)()  # two {effective, permitted, inheritable}, all zero
+    if libc.capset(header, data) != 0:
+        error = ctypes.get_errno()
+        raise OSError(error, f"capset: {os.strerror(error)}")
+
+
+def _backend(args: argparse.Namespace, fine_tune: bool) -> Any:
     from sedna_conformance.harness.discovery import load_profiles
 
     profile = next(p for p in load_profiles(args.profile) if p.name == args.name)
     estimator = profile.estimator()
     estimator.load(model_url=args.weights_from)
-    backend = profile.backend(estimator=estimator, fine_tune=False,
-                              model_save_path=args.folder, model_name=args.model_name,
-                              **dict(profile.options))
+    return profile.backend(estimator=estimator, fine_tune=fine_tune,
+                           model_save_path=args.folder, model_name=args.model_name,
+                           **dict(profile.options))
+
+
+def _save_once(args: argparse.Namespace) -> dict[str, Any]:
+    if args.drop_capabilities:
+        try:
+            _drop_capabilities()
+        except OSError as error:
+            return {"unenforced": f"it could not give up root's capabilities ({error})"}
+    if not refused_writing(args.folder):
+        return {"unenforced": f"it could still create a file in the read-only folder "
+                              f"(uid {os.geteuid()})"}
+    backend = _backend(args, fine_tune=True)
+    print("ready", flush=True)
+    report: dict[str, Any] = {"error": None, "message": "", "permission_error": False}
+    try:
+        report["returned"] = repr(backend.save())
+    except Exception as error:
+        report.update(error=type(error).__name__, message=str(error)[:500],
+                      permission_error=isinstance(error, PermissionError))
+    report["left"] = sorted(os.listdir(args.folder))
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the child."""
+    parser = argparse.ArgumentParser(prog="python -m sedna_conformance.harness.child")
+    parser.add_argument("command", choices=["save-loop", "save-once"])
+    parser.add_argument("--profile", required=True, help="the --profile spec")
+    parser.add_argument("--name", required=True, help="the profile's name within the spec")
+    parser.add_argument("--weights-from", required=True, help="checkpoint for the estimator")
+    parser.add_argument("--folder", required=True)
+    parser.add_argument("--model-name", default=None)
+    parser.add_argument("--times", type=int, default=100)
+    parser.add_argument("--wait-go", action="store_true",
+                        help="after 'ready', wait for a line on stdin before saving")
+    parser.add_argument("--drop-capabilities", action="store_true",
+                        help="save-once: first give up every capability (Linux, as root)")
+    args = parser.parse_args(argv)
+
+    if args.command == "save-once":
+        print(_RESULT + json.dumps(_save_once(args)), flush=True)
+        return 0
+    if args.model_name is None:
+        parser.error("save-loop needs --model-name")
+    backend = _backend(args, fine_tune=False)
     print("ready", flush=True)
     if args.wait_go:
         sys.stdin.readline()
@@ -43,6 +126,117 @@ def main(argv: list[str] | None = None) -> int:
         backend.save()
     print("done", flush=True)
     return 0
+
+
+# -- the parent's side of save-once ------------------------------------------------------
+def _blocked_for(path: str, uid: int, gid: int) -> str | None:
+    """The first of ``path`` and its folders that user ``uid`` (group ``gid``, no others)
+    cannot read (or, for a folder, search), or ``None``.
+    """
+    import stat
+
+    path = os.path.abspath(path)
+    parts = [path]
+    while os.path.dirname(parts[-1]) != parts[-1]:
+        parts.append(os.path.dirname(parts[-1]))
+    for part in reversed(parts):
+        info = os.stat(part)
+        shift = 6 if info.st_uid == uid else 3 if info.st_gid == gid else 0
+        need = (stat.S_IROTH | (stat.S_IXOTH if stat.S_ISDIR(info.st_mode) else 0)) << shift
+        if info.st_mode & need != need:
+            return part
+    return None
+
+
+def _as_nobody(folder: str, weights_from: str
+               ) -> tuple[dict[str, Any], str, str, str] | str:
+    """Popen keywords running a child as ``nobody``, its base folder, its read-only folder
+    and its copy of the weights; or the one sentence saying why that cannot work here.
+    """
+    import pwd
+
+    try:
+        user = pwd.getpwnam("nobody")
+    except KeyError:
+        return "as root, the clause needs the unprivileged user 'nobody', and there is none"
+    import sedna_conformance.harness as harness
+
+    needed = {"the Python interpreter": os.path.realpath(sys.executable),
+              "the Python interpreter's link": sys.executable,
+              "the standard library": os.path.dirname(os.__file__),
+              "the sedna_conformance package": os.path.dirname(harness.__file__)}
+    for what, path in needed.items():
+        blocked = _blocked_for(path, user.pw_uid, user.pw_gid)
+        if blocked is not None:
+            return (f"as root, the unprivileged user 'nobody' cannot read {what} at {path} "
+                    f"({blocked} is closed to it)")
+    base = tempfile.mkdtemp(prefix="sedna-read-only-")
+    os.chmod(base, 0o755)
+    home = os.path.join(base, "home")
+    os.mkdir(home, 0o700)
+    os.chown(home, user.pw_uid, user.pw_gid)
+    weights = os.path.join(base, os.path.basename(weights_from))
+    shutil.copyfile(weights_from, weights)
+    os.chmod(weights, 0o644)
+    target = os.path.join(base, os.path.basename(folder))
+    os.mkdir(target, 0o500)
+    os.chown(target, user.pw_uid, user.pw_gid)
+    os.chmod(target, 0o500)
+    env = {"HOME": home, "TMPDIR": home, "PYTHONPATH": os.pathsep.join(
+        filter(None, [os.getcwd(), os.environ.get("PYTHONPATH", "")]))}
+    popen = {"user": user.pw_uid, "group": user.pw_gid, "extra_groups": [], "cwd": home,
+             "env": env}
+    return popen, base, target, weights
+
+
+def save_once(spec: str, name: str, weights_from: str, folder: str,
+              calls: list[str]) -> dict[str, Any]:
+    """One ``save`` of profile ``name`` (from ``--profile spec``, loaded with
+    ``weights_from``) into the read-only ``folder``, in a child bound by file modes; the
+    command is added to ``calls``. Returns the child's report (see the module's doc), or
+    ``{"skip": sentence}`` if no such child can run here, or ``{"crashed": stderr's last
+    line, "started": whether it got to the save}`` if the child never reported.
+    """
+    command = [sys.executable, "-m", "sedna_conformance.harness.child", "save-once",
+               "--profile", spec, "--name", name, "--weights-from", weights_from,
+               "--folder", folder]
+    popen: dict[str, Any] = {"env": {}}
+    base = None
+    if sys.platform == "linux":
+        command.append("--drop-capabilities")
+    elif hasattr(os, "geteuid") and os.geteuid() == 0:
+        prepared = _as_nobody(folder, weights_from)
+        if isinstance(prepared, str):
+            return {"skip": prepared}
+        popen, base, target, weights = prepared
+        command[command.index(weights_from)] = weights
+        command[command.index(folder)] = target
+    else:
+        return {"skip": f"this process ignores file modes, and on {sys.platform} the clause "
+                        "knows no way to start a child that does not"}
+    calls.append("subprocess: " + " ".join(command))
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=600,
+                              **{**popen, "env": {**os.environ, "GLOG_v": "3", **popen["env"]}})
+    finally:
+        if base is not None:
+            for root, dirs, _ in os.walk(base):
+                for entry in dirs:
+                    os.chmod(os.path.join(root, entry), 0o700)
+            shutil.rmtree(base, ignore_errors=True)
+    out = done.stdout.splitlines()
+    lines = [line for line in out if line.startswith(_RESULT)]
+    if not lines:
+        tail = (done.stderr.strip().splitlines() or [f"exit {done.returncode}"])[-1]
+        if base is not None and "ready" not in out:  # nobody could not even build it
+            return {"skip": f"as root, the clause's child running as 'nobody' did not start "
+                            f"({tail[:300]})"}
+        return {"crashed": tail[:300], "started": "ready" in out}
+    report: dict[str, Any] = json.loads(lines[-1][len(_RESULT):])
+    if "unenforced" in report:
+        return {"skip": f"as root, the clause's child cannot be bound by file modes: "
+                        f"{report['unenforced']}"}
+    return report
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ import numpy as np
 
 from sedna_conformance.harness.clauses import Clause
 from sedna_conformance.harness.failure import ClauseFailure, format_failure
+from sedna_conformance.harness.instruments import PROBE_SIZE, Instrument, State
 from sedna_conformance.harness.profile import Profile
 from sedna_conformance.harness.trace import CallLog, Traced, describe
 
@@ -63,6 +64,21 @@ class ClauseRun:
         if self._data is None:
             self._data = copy.deepcopy(self.cache.splits)
         return self._data
+
+    def subset(self, split: str, rows: slice) -> Any:
+        """Rows ``rows`` of ``split``, made by the profile's ``subset`` hook (never by
+        constructing the profile's data class).
+        """
+        return self.profile.subset(getattr(self.data, split), rows)
+
+    @property
+    def instrument(self) -> Instrument:
+        """How this profile's model state is read (:mod:`sedna_conformance.harness.instruments`)."""
+        return self.cache.instrument
+
+    def state(self, backend: Any) -> State:
+        """The model state of ``backend`` now, read with the profile's instrument."""
+        return self.instrument.read(backend, self.x(PROBE_SIZE))
 
     def x(self, n: int | None = None, split: str = "test") -> np.ndarray:
         """A fresh copy of the first ``n`` features of ``split``."""

@@ -10,11 +10,11 @@ from __future__ import annotations
 import fnmatch
 from dataclasses import dataclass, field
 
-__all__ = ["CLAUSES", "CONTRACT_VERSION", "Clause", "get_clause", "match", "prerequisites",
-           "run_order"]
+__all__ = ["CLAUSES", "CONTRACT_VERSION", "INSTRUMENT_CLAUSES", "Clause", "direct_prerequisites",
+           "get_clause", "match", "prerequisites", "run_order"]
 
 #: Version of the contract these clauses define; a clause records the one it appeared in.
-CONTRACT_VERSION = "1.2"
+CONTRACT_VERSION = "1.3"
 
 
 @dataclass(frozen=True)
@@ -23,7 +23,11 @@ class Clause:
 
     ``id`` is ``group.name``; ``sentence`` is the normative rule; ``methods`` are the
     backend methods concerned; ``requires`` lists prerequisite clause ids whose failure
-    *blocks* this one; ``fix`` tells an author where to look when it fails.
+    *blocks* this one; ``fix`` tells an author where to look when it fails. ``observes``
+    marks a clause that reads the model's state, through the profile's instrument
+    (:mod:`sedna_conformance.harness.instruments`) or ``get_weights`` itself: it also
+    requires that instrument's clause, so a backend without ``get_weights`` has its
+    ``weights.*`` clauses judged (and failed), not blocked.
     """
 
     id: str
@@ -33,6 +37,7 @@ class Clause:
     requires: tuple[str, ...] = ()
     capabilities: tuple[str, ...] = ()
     since: str = "1.0"
+    observes: bool = False
     group: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -40,23 +45,29 @@ class Clause:
 
 
 def _c(id: str, sentence: str, methods: str, fix: str, requires: str = "",
-       capabilities: str = "", since: str = "1.0") -> Clause:
+       capabilities: str = "", since: str = "1.0", observes: bool = False) -> Clause:
     return Clause(id, sentence, tuple(methods.split()), fix, tuple(requires.split()),
-                  tuple(capabilities.split()), since)
+                  tuple(capabilities.split()), since, observes)
 
 
-_CONSTRUCT = "construct.accepts-class"
+#: The root of most prerequisites: the harness builds backends on estimator instances.
+_CONSTRUCT = "construct.accepts-instance"
 _TRAIN = "train.learns"
 _PREDICT = "predict.one-row-per-sample"
 
 _ALL = [
     # -- construct ---------------------------------------------------------------------
-    _c(_CONSTRUCT, "The backend accepts an estimator class, instantiates it with no "
-       "arguments and can predict with it.", "__init__ predict",
-       "instantiate `estimator` when `isinstance(estimator, type)`, as BackendBase._instance does"),
-    _c("construct.accepts-instance", "The backend accepts an estimator instance and never "
-       "calls it, even when it is callable (a MindSpore Cell is).", "__init__ predict",
-       "test `isinstance(estimator, type)`, not `callable(estimator)`", _CONSTRUCT),
+    _c(_CONSTRUCT, "The backend accepts an estimator instance and predicts with that "
+       "instance (a trained one predicts differently from a fresh one).", "__init__ predict",
+       "keep `estimator` as given when it is not a class"),
+    _c("construct.never-calls-instance", "The backend never calls an estimator instance, "
+       "even when it is callable (a MindSpore Cell is).", "__init__ predict",
+       "test `isinstance(estimator, type)`, not `callable(estimator)`", _CONSTRUCT,
+       since="1.3"),
+    _c("construct.accepts-class", "The backend accepts an estimator class, instantiates it "
+       "with no arguments and can predict with it.", "__init__ predict",
+       "instantiate `estimator` when `isinstance(estimator, type)`, as BackendBase._instance "
+       "does", _CONSTRUCT),
     _c("construct.framework-name", "`framework` is a non-empty lowercase string naming the "
        "framework.", "framework", "set the class attribute `framework = \"<name>\"`"),
     _c("construct.model-name-rule", "Without `model_name`, `model_name` is "
@@ -77,8 +88,9 @@ _ALL = [
        "above the untrained model's accuracy.", "train evaluate",
        "check that train() passes train_data to the estimator and trains the same weights "
        "that predict() uses", "train.changes-weights " + _PREDICT),
-    _c("train.changes-weights", "Training changes the weights.", "train get_weights",
-       "train the network whose weights get_weights() reads", "weights.copies"),
+    _c("train.changes-weights", "Training changes the model (its weights; without "
+       "`get_weights`, its predictions).", "train", "train the network that predict() and "
+       "get_weights() read", _CONSTRUCT, observes=True),
     _c("train.result-json", "`train` returns `None` or a JSON-serialisable value.", "train",
        "return plain dicts/lists/numbers (convert NumPy scalars with float())", _CONSTRUCT),
     _c("train.valid-optional", "`train` works without `valid_data`.", "train",
@@ -92,14 +104,15 @@ _ALL = [
     _c("train.reproducible", "Two trainings from the same initial weights with the same "
        "seed give the same weights.", "train get_weights",
        "seed every source of randomness (shuffling, dropout) from the `seed` keyword",
-       "weights.stable", "deterministic_training"),
+       _CONSTRUCT, "deterministic_training", observes=True),
     _c("train.fine-tune-from-checkpoint", "With `fine_tune=True` and a checkpoint at "
        "`model_save_path`, training starts from that checkpoint's weights.", "train",
        "implement finetune(): load the checkpoint at model_save_path before training",
-       "load.round-trip weights.copies"),
+       "load.round-trip", observes=True),
     _c("train.no-fine-tune-ignores-checkpoint", "With `fine_tune=False`, training starts "
        "from the estimator's own weights even when a checkpoint exists.", "train",
-       "only load the checkpoint when self.fine_tune is true", "load.round-trip weights.copies"),
+       "only load the checkpoint when self.fine_tune is true", "load.round-trip",
+       observes=True),
     _c("train.predict-after-train", "`predict` right after `train` uses the trained model, "
        "with no `load`.", "train predict",
        "set has_load = True after training so predict does not reload an old file",
@@ -117,8 +130,8 @@ _ALL = [
        "predict in inference mode so batch-norm uses its moving statistics",
        "predict.pure predict.finite"),
     _c("predict.pure", "`predict` changes neither the weights nor later predictions.",
-       "predict get_weights", "do not train or update batch-norm statistics in predict",
-       _PREDICT + " weights.stable"),
+       "predict", "do not train or update batch-norm statistics in predict", _PREDICT,
+       observes=True),
     _c("predict.input-untouched", "`predict` leaves its input array unchanged.", "predict",
        "copy the input before normalising or casting it in place", _PREDICT),
     _c("predict.extra-kwargs", "`predict` tolerates extra keywords, including a literal "
@@ -134,8 +147,8 @@ _ALL = [
        "evaluate the same model, in the same mode, that predict uses",
        "evaluate.accuracy-range evaluate.pure predict.pure"),
     _c("evaluate.pure", "`evaluate` changes neither the weights nor later predictions.",
-       "evaluate get_weights", "do not train or update batch-norm statistics in evaluate",
-       "evaluate.metrics-dict predict.pure"),
+       "evaluate", "do not train or update batch-norm statistics in evaluate",
+       "evaluate.metrics-dict predict.pure", observes=True),
     _c("evaluate.model-path", "`evaluate(data, model_path=ckpt)` evaluates that checkpoint, "
        "not the model in memory.", "evaluate save",
        "load model_path (into a copy, or restore afterwards) before evaluating",
@@ -155,35 +168,36 @@ _ALL = [
        "os.makedirs(folder, exist_ok=True) before writing", "save.location"),
     _c("save.replaces", "A second `save` to the same path replaces the first.",
        "save load", "overwrite the target file (write to a temporary file, then rename)",
-       "save.location load.round-trip"),
+       "save.location load.round-trip", observes=True),
     _c("load.round-trip", "`save`, then `load` into a new backend, gives bit-identical weights "
-       "and predictions.", "save load predict get_weights",
+       "and predictions.", "save load predict",
        "save and load every parameter, batch-norm statistics included",
-       "save.returns-existing-file weights.stable predict.deterministic"),
+       "save.returns-existing-file predict.deterministic", observes=True),
     _c("load.path-and-url", "`load(path)` and `load(model_url=path)` both load that file.",
        "load", "accept the path as the first positional argument `model_url`",
-       "load.round-trip"),
+       "load.round-trip", observes=True),
     _c("load.second-load-replaces", "A second `load` of another model replaces the first "
        "(`has_load` does not stop it).", "load predict",
        "always load when load() is called; has_load only guards implicit loads",
-       "load.round-trip"),
+       "load.round-trip", observes=True),
     _c("load.missing-raises", "`load` of a missing path raises `FileNotFoundError` naming it "
-       "and changes nothing.", "load get_weights",
+       "and changes nothing.", "load",
        "check os.path.exists and raise FileNotFoundError(path) before touching the model",
-       "weights.stable"),
+       _CONSTRUCT, observes=True),
     _c("load.load-weights", "`load_weights()` restores what `save` wrote at "
        "`model_save_path`/`model_name`.", "load_weights save",
-       "read the file at model_save_path/model_name", "load.round-trip save.location"),
+       "read the file at model_save_path/model_name", "load.round-trip save.location",
+       observes=True),
     # -- weights -----------------------------------------------------------------------
     _c("weights.stable", "`get_weights` returns the same count, shapes and order on every "
        "call.", "get_weights", "iterate parameters in a fixed order (parameters_dict())",
        _CONSTRUCT),
     _c("weights.copies", "`get_weights` returns copies: changing them does not change the "
        "model.", "get_weights predict", "return copies (ndarray.copy() or tolist())",
-       "weights.stable predict.pure"),
+       "predict.pure", observes=True),
     _c("weights.round-trip", "`set_weights(get_weights())` is exact, also for perturbed "
        "weights.", "get_weights set_weights", "write every array given, in order, at full "
-       "precision", "weights.stable"),
+       "precision", _CONSTRUCT, observes=True),
     _c("weights.json-transport", "Weights sent through `json.dumps`/`json.loads`, as Sedna's "
        "federated learning does, set back exactly.", "get_weights set_weights",
        "return nested lists of Python floats (ndarray.tolist()) and accept them back",
@@ -194,10 +208,10 @@ _ALL = [
        "weights.round-trip predict.deterministic"),
     _c("weights.wrong-count", "`set_weights` with the wrong number of arrays raises "
        "`ValueError` and changes nothing.", "set_weights",
-       "check len(weights) before writing anything", "weights.stable"),
+       "check len(weights) before writing anything", _CONSTRUCT, observes=True),
     _c("weights.wrong-shape", "`set_weights` with a wrongly shaped array raises `ValueError` "
        "and changes nothing.", "set_weights",
-       "check every shape before writing anything", "weights.stable"),
+       "check every shape before writing anything", _CONSTRUCT, observes=True),
     _c("weights.fedavg", "The element-wise mean of two clients' weights (FedAvg) can be set "
        "and read back.", "get_weights set_weights", "accept float arrays of the same shapes",
        "weights.json-transport"),
@@ -225,10 +239,6 @@ _ALL = [
     _c("set_backend.cuda-sets-use-cuda", "`CUDA_VISIBLE_DEVICES` sets `use_cuda`.",
        "set_backend", "use_cuda = bool(os.getenv('CUDA_VISIBLE_DEVICES'))",
        "set_backend.unknown-falls-back", "has_set_backend"),
-    _c("set_backend.entry-point", "A backend registered under the entry-point group "
-       "`sedna_conformance.backends` resolves by name.", "set_backend",
-       "look the type up in importlib.metadata.entry_points(group=...)",
-       "set_backend.unknown-falls-back", "has_set_backend"),
     # -- robust (bad input) --------------------------------------------------------
     _c("robust.train-rejects-bad-input", "`train` refuses malformed `train_data` (empty, wrong "
        "rank or shape, mismatched lengths, labels out of range, NaN or infinite, None, "
@@ -238,16 +248,15 @@ _ALL = [
     _c("robust.train-bad-input-changes-nothing", "A refused `train` leaves the weights, "
        "predictions and files as they were, and the backend usable.", "train",
        "validate before loading a fine-tune checkpoint, or restore the weights when "
-       "training raises", "robust.train-rejects-bad-input load.round-trip weights.round-trip "
-       "predict.deterministic", since="1.1"),
+       "training raises", "robust.train-rejects-bad-input load.round-trip", since="1.1",
+       observes=True),
     _c("robust.predict-rejects-bad-input", "`predict` refuses malformed features with a "
        "`ValueError` or `TypeError` naming `data`.", "predict",
        "validate data before predicting and let the error propagate", _PREDICT, since="1.1"),
     _c("robust.predict-bad-input-changes-nothing", "A refused `predict` leaves the weights, "
        "predictions and files as they were.", "predict",
        "do not reload or reset the model when predict fails",
-       "robust.predict-rejects-bad-input load.round-trip weights.round-trip predict.deterministic",
-       since="1.1"),
+       "robust.predict-rejects-bad-input load.round-trip", since="1.1", observes=True),
     _c("robust.evaluate-rejects-bad-input", "`evaluate` refuses malformed `data` with a "
        "`ValueError` or `TypeError` naming `data`.", "evaluate",
        "validate data before evaluating and let the error propagate",
@@ -255,8 +264,7 @@ _ALL = [
     _c("robust.evaluate-bad-input-changes-nothing", "A refused `evaluate` leaves the "
        "weights, predictions and files as they were.", "evaluate",
        "do not reload or reset the model when evaluate fails",
-       "robust.evaluate-rejects-bad-input load.round-trip weights.round-trip predict.deterministic",
-       since="1.1"),
+       "robust.evaluate-rejects-bad-input load.round-trip", since="1.1", observes=True),
     _c("robust.float64", "Float64 features are accepted and cast (same predictions as "
        "float32), or refused with a `TypeError` naming `data`, as the profile declares.",
        "predict", "cast float64 to the model's dtype (x.astype(np.float32))", "predict.pure",
@@ -266,18 +274,18 @@ _ALL = [
        "wrong-architecture checkpoint with a `ValueError`, and the model is unchanged.",
        "load", "read into a temporary structure, check names and shapes, then write "
        "(MindSpore: load_checkpoint(crc_check=True) and compare with the network)",
-       "load.round-trip", since="1.1"),
+       "load.round-trip", since="1.1", observes=True),
     _c("ckpt.flipped-byte", "A single flipped byte anywhere in a checkpoint written by `save` "
        "is detected on `load`, never loaded as silently wrong weights.", "save load",
        "write and read checkpoints with a checksum (MindSpore: crc_check=True on both)",
-       "load.round-trip", since="1.1"),
+       "load.round-trip", since="1.1", observes=True),
     _c("ckpt.no-pickle-execution", "Loading a file that holds a pickle payload never executes "
        "code.", "load", "never unpickle model files (no torch.load/pickle.load/np.load with "
        "allow_pickle=True)", "load.round-trip", since="1.1"),
     _c("ckpt.interrupted-save", "A `save` killed part-way (SIGKILL) leaves the previous "
        "checkpoint intact and loadable, and no partial file at the final path.", "save",
        "write to a temporary file in the same folder, fsync, then os.replace it into place",
-       "load.round-trip save.location", since="1.1"),
+       "load.round-trip save.location", since="1.1", observes=True),
     _c("ckpt.name-escape", "A `model_name` that would escape `model_save_path` (`../x`, an "
        "absolute path, a NUL byte) is refused with a `ValueError` and nothing is written.",
        "save", "accept only plain file names as model_name", "save.location", since="1.1"),
@@ -287,7 +295,7 @@ _ALL = [
     _c("ckpt.concurrent-saves", "Two processes saving to the same path at once leave one "
        "complete, loadable checkpoint.", "save load",
        "give each writer its own temporary file and rename atomically",
-       "load.round-trip save.location", since="1.1"),
+       "load.round-trip save.location", since="1.1", observes=True),
     # -- sedna (the jobs' call shapes, one scenario per job) ---------------------------
     _c("sedna.incremental-learning", "Incremental learning works step by step: "
        "`train(train_data=, valid_data=)` gives a result that `model_info` reports as JSON; "
@@ -324,7 +332,7 @@ _ALL = [
     _c("sedna.lifelong-no-data", "`train()` without data raises a `TypeError` naming "
        "`train_data` (not a crash deep inside) and changes nothing.", "train",
        "make train_data a required parameter, or check it first",
-       "robust.train-rejects-bad-input weights.stable", since="1.2"),
+       "robust.train-rejects-bad-input", since="1.2", observes=True),
     _c("sedna.set-backend-job", "Through `set_backend`, with `BACKEND_TYPE` set as Sedna's "
        "worker pods set it and `config` carrying `base_model_url`/`model_url`/`model_name`, "
        "the backend fine-tunes from the base model and runs the incremental-learning steps.",
@@ -332,7 +340,7 @@ _ALL = [
        "fine_tune=True so training starts from base_model_url",
        "sedna.incremental-learning set_backend.config-reaches-backend "
        "train.fine-tune-from-checkpoint", "has_set_backend registered_backend_type",
-       since="1.2"),
+       since="1.2", observes=True),
     # -- interop (profiles sharing an architecture tag) ------------------------------
     _c("interop.checkpoint", "A checkpoint saved by this backend loads into every other "
        "profile of the same architecture with bit-identical predictions.", "save load predict",
@@ -347,16 +355,50 @@ _ALL = [
 CLAUSES: dict[str, Clause] = {c.id: c for c in _ALL}
 
 
+#: The clause each state instrument relies on (see :mod:`sedna_conformance.harness.instruments`):
+#: reading weights needs a stable ``get_weights``, reading predictions a deterministic ``predict``.
+INSTRUMENT_CLAUSES = {"weights": "weights.stable", "predictions": "predict.deterministic"}
+
+
+def _static_closure(clause_id: str) -> list[str]:
+    found: list[str] = []
+    queue = list(CLAUSES[clause_id].requires)
+    while queue:
+        current = queue.pop(0)
+        if current not in found:
+            found.append(current)
+            queue.extend(CLAUSES[current].requires)
+    return found
+
+
+def direct_prerequisites(clause_id: str, instruments: tuple[str, ...] = ()) -> list[str]:
+    """The clauses ``clause_id`` requires directly; an observing clause also requires the
+    clause of each of ``instruments``, unless that clause itself rests on it.
+    """
+    clause = CLAUSES[clause_id]
+    direct = list(clause.requires)
+    if clause.observes:
+        for instrument in instruments:
+            needed = INSTRUMENT_CLAUSES[instrument]
+            if needed != clause_id and clause_id not in _static_closure(needed) \
+                    and needed not in direct:
+                direct.append(needed)
+    return direct
+
+
 def run_order() -> list[str]:
-    """Every clause id, each after its prerequisites, otherwise in registry order."""
+    """Every clause id, each after its prerequisites (for either instrument), otherwise in
+    registry order.
+    """
     done: list[str] = []
+    both = tuple(INSTRUMENT_CLAUSES)
 
     def visit(clause_id: str, path: tuple[str, ...]) -> None:
         if clause_id in done:
             return
         if clause_id in path:
             raise ValueError(f"prerequisite cycle: {' -> '.join((*path, clause_id))}")
-        for required in CLAUSES[clause_id].requires:
+        for required in direct_prerequisites(clause_id, both):
             visit(required, (*path, clause_id))
         done.append(clause_id)
 
@@ -365,15 +407,18 @@ def run_order() -> list[str]:
     return done
 
 
-def prerequisites(clause_id: str) -> list[str]:
-    """All clauses ``clause_id`` depends on, directly or not, nearest first."""
+def prerequisites(clause_id: str, instrument: str | None = None) -> list[str]:
+    """All clauses ``clause_id`` depends on, directly or not, nearest first, when the
+    model's state is read with ``instrument`` (``None``: the registry's ``requires`` only).
+    """
+    instruments = (instrument,) if instrument else ()
     found: list[str] = []
-    queue = list(CLAUSES[clause_id].requires)
+    queue = direct_prerequisites(clause_id, instruments)
     while queue:
         current = queue.pop(0)
         if current not in found:
             found.append(current)
-            queue.extend(CLAUSES[current].requires)
+            queue.extend(direct_prerequisites(current, instruments))
     return found
 
 

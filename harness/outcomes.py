@@ -8,7 +8,6 @@ as its dict and is recorded by whichever process writes the reports.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Generator
 from typing import Any
 
@@ -34,8 +33,6 @@ def has_capability(profile: Profile, name: str) -> bool:
     if name == "has_set_backend" and profile.set_backend is None:
         return False
     if name == "registered_backend_type" and not profile.backend_type:
-        return False
-    if name == "enforced_permissions" and hasattr(os, "geteuid") and os.geteuid() == 0:
         return False
     return bool(getattr(profile.capabilities, name))
 
@@ -87,11 +84,18 @@ class Outcomes:
         reason = profile.not_applicable_reason(clause_id)
         if reason:
             pytest.skip(f"not applicable to profile {profile.name!r}: {reason}")
-        for required in prerequisites(clause_id):
+        instrument = self.run.cache(profile).instrument if CLAUSES[clause_id].observes else None
+        for required in prerequisites(clause_id, instrument.name if instrument else None):
             status = self.run.outcomes.get((profile.name, required))
             if status in BLOCKING:
                 item.stash[_BLOCKED_BY] = required
-                pytest.skip(f"blocked by {required} ({status}): {CLAUSES[required].sentence}")
+                how = (f" (the model's state is {instrument.describe()})"
+                       if instrument and required == instrument.clause else "")
+                if required.startswith("weights."):
+                    why = self.run.cache(profile).instrument.why
+                    how += f"; missing capability: weight transport ({why})" if why else ""
+                pytest.skip(f"blocked by {required} ({status}): {CLAUSES[required].sentence}"
+                            f"{how}")
         for name in get_clause(clause_id).capabilities:
             if not has_capability(profile, name):
                 pytest.skip(f"profile {profile.name!r} lacks capability {name!r} here: "

@@ -7,6 +7,7 @@ complete one to start from.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import fnmatch
 from collections.abc import Callable, Mapping
@@ -15,7 +16,7 @@ from typing import Any
 
 from sedna_conformance.harness.clauses import match
 
-__all__ = ["Capabilities", "Profile", "Tolerances"]
+__all__ = ["Capabilities", "Profile", "Tolerances", "take_rows"]
 
 
 def capability(sentence: str, default: bool = True) -> Any:
@@ -38,8 +39,8 @@ class Capabilities:
     registered_backend_type: bool = capability(
         "`set_backend` can build the backend from the profile's `backend_type`.")
     enforced_permissions: bool = capability(
-        "File permissions are enforced for this process (not root), so a read-only folder "
-        "really is read-only.", default=True)
+        "The backend's storage honours file permissions, so a folder made read-only stays "
+        "read-only to it (as root, the clause saves in a child without root's override).")
     accepts_float64: bool = capability(
         "Float64 features are accepted and cast; without it they are refused with TypeError.")
 
@@ -64,6 +65,23 @@ class Tolerances:
     """``predict.batch-invariant``: absolute tolerance between batchings."""
     batch_rtol: float = 1e-4
     """``predict.batch-invariant``: relative tolerance between batchings."""
+
+
+def take_rows(split: Any, rows: slice) -> Any:
+    """A shallow copy of ``split`` holding only ``rows`` of its ``x`` and ``y`` (through
+    ``dataclasses.replace`` for a frozen dataclass).
+    """
+    x, y = split.x[rows], split.y[rows]
+    part = copy.copy(split)
+    try:
+        part.x, part.y = x, y
+    except (AttributeError, TypeError):  # frozen dataclasses raise a subclass of these
+        if not dataclasses.is_dataclass(split):
+            raise TypeError(f"the default Profile.subset cannot set x and y on a "
+                            f"{type(split).__name__}: give the profile a `subset` function "
+                            "returning the given rows of a split") from None
+        return dataclasses.replace(split, x=x, y=y)  # type: ignore[type-var]
+    return part
 
 
 @dataclass(frozen=True)
@@ -101,6 +119,10 @@ class Profile:
     isolate: bool = False
     """Run this profile's clauses in a child process even without ``--isolate``, for backends
     that may crash or hang the interpreter (see :mod:`sedna_conformance.harness.isolation`)."""
+    subset: Callable[[Any, slice], Any] = field(default=take_rows)
+    """Returns the given rows of one of the profile's splits, in the profile's own data
+    class (``sedna.federated-learning`` trains clients on halves). The default,
+    :func:`take_rows`, copies the split object and slices its ``x`` and ``y``."""
     foreign_checkpoint: Callable[[str], str] | None = None
     """Writes, into the given folder, a well-formed checkpoint of another architecture and
     returns its path (for ``ckpt.refuses-corrupt``); ``None`` skips that variant."""

@@ -8,6 +8,7 @@ import tempfile
 from dataclasses import dataclass, field
 from typing import Any
 
+from sedna_conformance.harness.instruments import Instrument, choose_instrument
 from sedna_conformance.harness.profile import Profile
 
 __all__ = ["ProfileCache"]
@@ -25,6 +26,7 @@ class ProfileCache:
     folder: str = field(default_factory=lambda: tempfile.mkdtemp(prefix="sedna-cache-"))
     _splits: Any = None
     _checkpoint: str | None = None
+    _instrument: Instrument | None = None
 
     @property
     def splits(self) -> Any:
@@ -32,6 +34,24 @@ class ProfileCache:
         if self._splits is None:
             self._splits = self.profile.datasets()
         return self._splits
+
+    @property
+    def instrument(self) -> Instrument:
+        """How this profile's model state is read (:mod:`sedna_conformance.harness.instruments`),
+        chosen once on a backend built for the purpose.
+        """
+        if self._instrument is None:
+            try:
+                backend = self.profile.backend(
+                    estimator=self.profile.estimator(), fine_tune=False,
+                    model_save_path=tempfile.mkdtemp(dir=self.folder), model_name=None,
+                    **dict(self.profile.options))
+            except Exception as error:  # judged by construct.*; measure what can be
+                self._instrument = Instrument("predictions", "building a backend raised "
+                                              f"{type(error).__name__}")
+            else:
+                self._instrument = choose_instrument(backend)
+        return self._instrument
 
     def checkpoint(self) -> str:
         """The trained base model's file, written by the estimator's own ``save``."""

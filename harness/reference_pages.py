@@ -30,15 +30,18 @@ def contract_markdown() -> str:
     lines = [f"# The contract (version {CONTRACT_VERSION})", "",
              f"{len(CLAUSES)} clauses, generated from `harness/clauses.py`. A clause runs "
              "after the clauses it requires; if one of those does not pass, it is reported "
-             "`blocked`. Capabilities are declared by a profile; a clause needing one the "
-             "profile lacks is `skipped`.", ""]
+             "`blocked`. A clause marked *state* reads the model's state through the "
+             "profile's instrument: `get_weights()` when the backend has a working one "
+             "(then it also requires `weights.stable`), else predictions on a fixed probe "
+             "batch (then `predict.deterministic`). Capabilities are declared by a profile; "
+             "a clause needing one the profile lacks is `skipped`.", ""]
     for group, ids in groups.items():
         lines += [f"## `{group}.*`", "",
                   "| clause | rule | methods | requires | fix hint | since |",
                   "|---|---|---|---|---|---|"]
         for cid in ids:
             c = CLAUSES[cid]
-            requires = ", ".join(f"`{r}`" for r in c.requires)
+            requires = ", ".join([f"`{r}`" for r in c.requires] + ["*state*"] * c.observes)
             if c.capabilities:
                 requires += (" " if requires else "") + "capability: " + ", ".join(
                     f"`{n}`" for n in c.capabilities)

@@ -3,20 +3,26 @@
 Each *fault* turns valid features ``x`` (and labels ``y``) into one kind of bad input;
 :func:`bad_samples` draws the fault's parameters (where a NaN goes, how many rows
 are dropped, ...). A draw is a :class:`BadInput` whose ``label`` says in words what
-is wrong, so a failing example reads like a reproduction.
+is wrong, so a failing example reads like a reproduction. A draw that turns out to be
+valid for the data's own sample shape (say, a "wrong rank" that reshapes to the same
+shape) is discarded, never tried: every input tried is really malformed. Labelled bad
+inputs keep the caller's data class: they are shallow copies of ``like`` with ``x`` and
+``y`` replaced, or :class:`Samples` when no ``like`` is given.
 """
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from hypothesis import assume
 from hypothesis import strategies as st
 
 __all__ = ["FEATURE_FAULTS", "LABEL_FAULTS", "BadInput", "Samples", "bad_features",
-           "bad_samples"]
+           "bad_samples", "is_valid"]
 
 
 @dataclass
@@ -113,21 +119,51 @@ LABEL_FAULTS: dict[str, Fault] = {"length-mismatch": _length_mismatch,
                                   "label-range": _label_range}
 
 
+def is_valid(x: np.ndarray, bad_x: Any, bad_y: Any, num_classes: int, labelled: bool) -> bool:
+    """Whether a drawn input is in fact valid data shaped like ``x``: non-empty, real
+    finite numbers of ``x``'s rank and sample shape, with one in-range label per sample.
+    """
+    if not isinstance(bad_x, np.ndarray) or bad_x.dtype.kind not in "fiu":
+        return False
+    if bad_x.ndim != x.ndim or bad_x.shape[1:] != x.shape[1:] or not len(bad_x):
+        return False
+    if not np.isfinite(bad_x).all():
+        return False
+    if not labelled:
+        return True
+    labels = np.asarray(bad_y)
+    return labels.shape == (len(bad_x),) and bool(((labels >= 0) & (labels < num_classes)).all())
+
+
+def _with(like: Any, bad_x: Any, bad_y: Any) -> Any:
+    if like is None:
+        return Samples(bad_x, bad_y)
+    part = copy.copy(like)
+    try:
+        part.x, part.y = bad_x, bad_y
+    except (AttributeError, TypeError):  # read-only fields: the plain stand-in
+        return Samples(bad_x, bad_y)
+    return part
+
+
 @st.composite
 def _bad(draw: st.DrawFn, fault: Fault, x: np.ndarray, y: np.ndarray, num_classes: int,
-         labelled: bool) -> BadInput:
+         labelled: bool, like: Any = None) -> BadInput:
     label, bad_x, bad_y = fault(draw, np.array(x, copy=True), np.array(y, copy=True),
                                 num_classes)
+    assume(not is_valid(x, bad_x, bad_y, num_classes, labelled))
     if bad_x is None:
         return BadInput(label, None)
-    return BadInput(label, Samples(bad_x, bad_y) if labelled else bad_x)
+    return BadInput(label, _with(like, bad_x, bad_y) if labelled else bad_x)
 
 
-def bad_samples(fault: str, x: np.ndarray, y: np.ndarray,
-                num_classes: int) -> st.SearchStrategy[BadInput]:
-    """Labelled data (for ``train``/``evaluate``) broken by ``fault``."""
+def bad_samples(fault: str, x: np.ndarray, y: np.ndarray, num_classes: int,
+                like: Any = None) -> st.SearchStrategy[BadInput]:
+    """Labelled data (for ``train``/``evaluate``) broken by ``fault``, as a copy of
+    ``like`` (the caller's own data object) when given.
+    """
     chosen = {**FEATURE_FAULTS, **LABEL_FAULTS}[fault]
-    return _bad(chosen, x, y, num_classes, True)
+    return _bad(chosen, x, y, num_classes, True, like)
 
 
 def bad_features(fault: str, x: np.ndarray) -> st.SearchStrategy[BadInput]:

@@ -19,7 +19,7 @@ import numpy as np
 
 from sedna_conformance.backends import BackendBase, MSBackend
 from sedna_conformance.backends.checkpoint import write_checkpoint
-from sedna_conformance.backends.registry import BUILTIN_BACKENDS, backend_class
+from sedna_conformance.backends.registry import backend_class
 from sedna_conformance.backends.weights import check_weights
 from sedna_conformance.harness import Profile
 
@@ -57,6 +57,13 @@ class _Mutants:
                                 **kwargs: Any) -> None:
         if callable(estimator) and not isinstance(estimator, type):
             estimator = estimator()
+        MSBackend.__init__(self, estimator, fine_tune, **kwargs)
+
+    @staticmethod
+    def rebuilds_instance(self: MSBackend, estimator: Any, fine_tune: bool = True,
+                          **kwargs: Any) -> None:
+        if not isinstance(estimator, type):
+            estimator = type(estimator)()
         MSBackend.__init__(self, estimator, fine_tune, **kwargs)
 
     @staticmethod
@@ -511,7 +518,7 @@ def _model_path_unchecked(self: MSBackend, model_url: str = "",
 def _mutant_set_backend(*, upper: bool = True, use_config: bool = True, env_first: bool = True,
                         fallback: bool = True, none_check: bool = True,
                         base_first: bool = True, cuda: bool = True,
-                        entry_points: bool = True, fine_tune: bool = True) -> Callable[..., Any]:
+                        fine_tune: bool = True) -> Callable[..., Any]:
     """``sedna_conformance.backends.set_backend`` with one of Sedna's rules switched off."""
 
     def set_backend(estimator: Any = None, config: dict[str, Any] | None = None) -> Any:
@@ -523,10 +530,7 @@ def _mutant_set_backend(*, upper: bool = True, use_config: bool = True, env_firs
         backend_type = chosen or "UNKNOWN"
         if upper:
             backend_type = backend_type.upper()
-        if entry_points:
-            cls = backend_class(backend_type) if backend_type.upper() == backend_type else None
-        else:
-            cls = backend_class(backend_type) if backend_type in BUILTIN_BACKENDS else None
+        cls = backend_class(backend_type) if backend_type.upper() == backend_type else None
         if cls is None:
             if not fallback:
                 raise ValueError(f"unknown backend type {backend_type}")
@@ -634,8 +638,11 @@ def _reversed_set(self: MSBackend, weights: Any) -> None:
 MUTANTS: dict[str, tuple[str, dict[str, Any]]] = {
     "construct.accepts-class": ("never instantiates a class estimator",
                                 {"backend": _subclass("M", _instance=_Mutants.never_instantiates)}),
-    "construct.accepts-instance": ("calls a callable estimator instance (upstream bug)",
-                                   {"backend": _subclass("M", __init__=_Mutants.calls_callable_instance)}),
+    "construct.accepts-instance": ("rebuilds a given instance from its class",
+                                   {"backend": _subclass("M", __init__=_Mutants.rebuilds_instance)}),
+    "construct.never-calls-instance": ("calls a callable estimator instance (upstream bug)",
+                                       {"backend": _subclass(
+                                           "M", __init__=_Mutants.calls_callable_instance)}),
     "construct.framework-name": ("framework 'MindSpore' (not lowercase)",
                                  {"backend": _framework("MindSpore")}),
     "construct.model-name-rule": ("default name ignores fine_tune",
@@ -746,8 +753,6 @@ MUTANTS: dict[str, tuple[str, dict[str, Any]]] = {
                                            {"set_backend": _mutant_set_backend(base_first=False)}),
     "set_backend.cuda-sets-use-cuda": ("ignores CUDA_VISIBLE_DEVICES",
                                        {"set_backend": _mutant_set_backend(cuda=False)}),
-    "set_backend.entry-point": ("knows only the built-in backends",
-                                {"set_backend": _mutant_set_backend(entry_points=False)}),
     "robust.train-rejects-bad-input": ("swallows data errors in train",
                                        {"backend": _subclass("M", train=_swallowing(
                                            "train", lambda data: None))}),
@@ -814,7 +819,7 @@ def mutant_name(clause_id: str) -> str:
 
 
 #: Clauses that start child processes: the zoo runs them only on the storage mutants.
-SUBPROCESS_CLAUSES = ("ckpt.interrupted-save", "ckpt.concurrent-saves")
+SUBPROCESS_CLAUSES = ("ckpt.interrupted-save", "ckpt.concurrent-saves", "ckpt.read-only-folder")
 
 
 def storage_mutant_profiles() -> list[Profile]:
@@ -843,6 +848,53 @@ def mutant_profiles() -> list[Profile]:
             profiles.append(dataclasses.replace(base, name=f"twin-{clause_id}",
                                                 architecture=change["architecture"]))
         profiles.append(dataclasses.replace(base, name=mutant_name(clause_id), **change))
+    return profiles
+
+
+# -- backends without weights: judged through predictions, not blocked ----------------
+class NoWeightsBackend(MSBackend):
+    """The zoo base's backend with upstream MSBackend's weight stubs: ``get_weights`` and
+    ``set_weights`` do nothing and return ``None``.
+    """
+
+    def get_weights(self) -> Any:  # type: ignore[override]
+        return None
+
+    def set_weights(self, weights: Any) -> None:
+        return None
+
+
+#: Clauses a backend without weight transport cannot satisfy, declared not applicable.
+NO_WEIGHTS_NOT_APPLICABLE = {
+    "weights.*": "no weight transport: get_weights/set_weights are upstream's stubs",
+    "sedna.federated-learning": "federated learning needs get_weights/set_weights",
+    "interop.weights": "no weight transport",
+}
+
+#: clause id -> (what the mutant does, its methods): mutants of the no-weights backend.
+NO_WEIGHTS_MUTANTS: dict[str, tuple[str, dict[str, Any]]] = {
+    "load.round-trip": ("saves all parameters but the last", {"save": _save_drops_last}),
+    "train.fine-tune-from-checkpoint": ("finetune() is a stub", {"finetune": _noop}),
+    "load.missing-raises": ("a missing file is silent", {"load": _load_silent_when_missing}),
+}
+
+
+def no_weights_profiles() -> list[Profile]:
+    """The no-weights base (``no-weights``) and one mutant of it per entry of
+    :data:`NO_WEIGHTS_MUTANTS` (``no-weights-<clause>``).
+    """
+    from tests.profiles import zoo_base
+
+    base = dataclasses.replace(zoo_base(), name="no-weights", backend=NoWeightsBackend,
+                               backend_type=None, architecture="",
+                               not_applicable=NO_WEIGHTS_NOT_APPLICABLE)
+    profiles = [base]
+    for clause_id, (description, methods) in NO_WEIGHTS_MUTANTS.items():
+        backend = type("M", (NoWeightsBackend,), {"__module__": __name__, **methods,
+                                                 "__doc__": f"No-weights mutant for "
+                                                            f"{clause_id}: {description}."})
+        profiles.append(dataclasses.replace(base, name=f"no-weights-{clause_id}",
+                                            backend=backend))
     return profiles
 
 

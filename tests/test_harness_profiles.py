@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import os
 import textwrap
 
 import pytest
@@ -20,8 +19,6 @@ def test_the_template_passes_every_clause_it_can_be_judged_on(tmp_path):
     clauses = report["profiles"]["numpy-reference"]["clauses"]
     skipped = {cid for cid, r in clauses.items() if r["status"] == "skipped"}
     lacking = {"has_set_backend"}
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        lacking.add("enforced_permissions")
     alone = {c for c in CLAUSES if c.startswith("interop.")}  # no partner profile in the run
     assert skipped == alone | {c for c in CLAUSES if lacking & set(CLAUSES[c].capabilities)}
     for cid in skipped:
@@ -78,7 +75,8 @@ def test_registry_prerequisites_exist_and_run_first():
     order = run_order()
     assert sorted(order) == sorted(CLAUSES) and len(CLAUSES) >= 45
     for cid in CLAUSES:
-        for required in prerequisites(cid):
-            assert order.index(required) < order.index(cid)
+        for instrument in (None, "weights", "predictions"):
+            for required in prerequisites(cid, instrument):
+                assert order.index(required) < order.index(cid), (cid, instrument)
     for clause in CLAUSES.values():
         assert clause.sentence.endswith(".") and clause.fix and clause.methods

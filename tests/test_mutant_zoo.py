@@ -1,28 +1,24 @@
 """Every clause can fail: its mutant is flagged by exactly that clause.
 
 The zoo runs in two passes to stay fast: every mutant against every clause except the
-two that start child processes, then those two clauses against the storage mutants
-(save/load/ckpt) and the base. A clause whose capability this machine lacks (e.g. file
-permissions as root) is reported skipped for its mutant, never silently counted caught.
+three that start child processes, then those three against the storage mutants
+(save/load/ckpt) and the base. A third run judges a backend without ``get_weights``
+(through predictions) and its mutants.
 """
 
 from __future__ import annotations
-
-import os
 
 import pytest
 
 from sedna_conformance.harness.clauses import CLAUSES, prerequisites
 from tests.conformance_run import run_suite
-from tests.mutants import MUTANTS, SUBPROCESS_CLAUSES, mutant_name
+from tests.mutants import MUTANTS, NO_WEIGHTS_MUTANTS, SUBPROCESS_CLAUSES, mutant_name
 
 pytestmark = pytest.mark.slow
 
 _SUBPROCESS = " or ".join(SUBPROCESS_CLAUSES)
 _WITH_PREREQUISITES = " or ".join(sorted({p for c in SUBPROCESS_CLAUSES
-                                          for p in [c, *prerequisites(c)]}))
-_ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
-_NEEDS_NON_ROOT = {c for c, clause in CLAUSES.items() if "enforced_permissions" in clause.capabilities}
+                                          for p in [c, *prerequisites(c, "weights")]}))
 
 
 @pytest.fixture(scope="module")
@@ -46,17 +42,13 @@ def test_the_zoo_base_passes_every_clause(zoo):
     merged, output = zoo
     statuses = {cid: r["status"] for cid, r in merged["zoo-base"].items()}
     assert set(statuses) == set(CLAUSES), output[-3000:]
-    expected = {cid: "skipped" if _ROOT and cid in _NEEDS_NON_ROOT else "passed" for cid in CLAUSES}
-    assert statuses == expected
+    assert statuses == dict.fromkeys(CLAUSES, "passed")
 
 
 @pytest.mark.parametrize("clause_id", list(CLAUSES))
 def test_mutant_is_caught_by_exactly_its_clause(zoo, clause_id):
     merged, _ = zoo
     clauses = merged[mutant_name(clause_id)]
-    if _ROOT and clause_id in _NEEDS_NON_ROOT:
-        assert clauses[clause_id]["status"] == "skipped"
-        pytest.skip(f"{clause_id} needs enforced file permissions; running as root")
     if clause_id in SUBPROCESS_CLAUSES:
         assert clause_id in clauses
     assert clauses[clause_id]["status"] == "failed", clauses[clause_id]
@@ -67,3 +59,29 @@ def test_mutant_is_caught_by_exactly_its_clause(zoo, clause_id):
     for result in clauses.values():
         if result["status"] == "blocked":
             assert "blocked by" in result["message"], result
+
+
+@pytest.fixture(scope="module")
+def no_weights(tmp_path_factory):
+    report, output = run_suite(str(tmp_path_factory.mktemp("no-weights")),
+                               "tests.mutants:no_weights_profiles",
+                               extra=("-k", f"not ({_SUBPROCESS})"))
+    return {name: profile["clauses"] for name, profile in report["profiles"].items()}, output
+
+
+def test_a_backend_without_weights_is_judged_not_blocked(no_weights):
+    results, output = no_weights
+    statuses = {cid: r["status"] for cid, r in results["no-weights"].items()}
+    assert not {c: s for c, s in statuses.items() if s in ("failed", "error", "blocked")}, output[-3000:]
+    assert sum(s == "passed" for s in statuses.values()) >= 50
+
+
+@pytest.mark.parametrize("clause_id", sorted(NO_WEIGHTS_MUTANTS))
+def test_no_weights_mutant_is_caught_by_exactly_its_clause(no_weights, clause_id):
+    results, _ = no_weights
+    clauses = results[f"no-weights-{clause_id}"]
+    assert clauses[clause_id]["status"] == "failed", clauses[clause_id]
+    assert clauses[clause_id]["message"].startswith(f"[{clause_id}] observed ")
+    others = {cid: r["status"] for cid, r in clauses.items()
+              if cid != clause_id and r["status"] not in ("passed", "blocked", "skipped")}
+    assert not others, others
