@@ -167,3 +167,53 @@ def test_weights_are_not_implemented_in_the_base():
         BackendBase(Recorder()).get_weights()
     with pytest.raises(NotImplementedError):
         BackendBase(Recorder()).set_weights([])
+
+
+class Counter:
+    """An estimator whose whole model is one number, saved as text."""
+
+    def __init__(self, value: float = 0.0) -> None:
+        self.value = value
+
+    def train(self, train_data, valid_data=None, **kw):
+        if train_data is None:
+            raise ValueError("train_data is required")
+        self.value += 1.0
+
+    def predict(self, data, **kw):
+        return [self.value] * len(data)
+
+    def save(self, path):
+        with open(path, "w") as handle:
+            handle.write(repr(self.value))
+
+    def load(self, model_url):
+        with open(model_url) as handle:
+            self.value = float(handle.read())
+
+
+def test_fine_tune_starts_from_the_model_at_model_save_path(tmp_path):
+    checkpoint = tmp_path / "base.pkl"
+    checkpoint.write_text("10.0")
+    tuned = BackendBase(Counter(), fine_tune=True, model_save_path=str(checkpoint))
+    tuned.train([1])
+    assert tuned.predict([0]) == [11.0]
+    fresh = BackendBase(Counter(), fine_tune=False, model_save_path=str(checkpoint))
+    fresh.train([1])
+    assert fresh.predict([0]) == [1.0]
+
+
+def test_a_failed_fine_tune_leaves_the_model_as_it_was(tmp_path):
+    checkpoint = tmp_path / "base.pkl"
+    checkpoint.write_text("10.0")
+    backend = BackendBase(Counter(3.0), fine_tune=True, model_save_path=str(checkpoint))
+    with pytest.raises(ValueError, match="train_data"):
+        backend.train(None)
+    assert backend.predict([0]) == [3.0] and checkpoint.read_text() == "10.0"
+
+
+def test_load_weights_reads_model_save_path_and_model_name(tmp_path):
+    (tmp_path / "m.pkl").write_text("7.0")
+    backend = BackendBase(Counter(), model_save_path=str(tmp_path), model_name="m.pkl")
+    backend.load_weights()
+    assert backend.predict([0]) == [7.0]

@@ -95,7 +95,7 @@ def test_clause_tests_of_one_profile_stay_on_one_worker(pytester, monkeypatch, d
         "--dist", dist,
         "-v", "--conformance-profile", "numpy-reference", "--conformance-profile",
         "tests.test_plugin:second_reference", "--conformance-clause", "construct.*")
-    result.assert_outcomes(passed=14)
+    result.assert_outcomes(passed=16)
     workers: dict[str, set[str]] = {}
     for line in result.outlines:
         if "PASSED" in line and "[gw" in line:
