@@ -30,6 +30,8 @@ def _run(command: list[str], folder: str) -> dict[str, Any]:
 
 def _isolation_section() -> list[str]:
     """Run the segfaulting and hanging mutants isolated; tabulate what was reported."""
+    if ROOT not in sys.path:  # the repository's tests package, for a script run from anywhere
+        sys.path.insert(0, ROOT)
     from tests.mutants import CRASH_MUTANTS, SUBPROCESS_CLAUSES
 
     folder = tempfile.mkdtemp(prefix="reliability-isolation-")
