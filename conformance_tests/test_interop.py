@@ -47,12 +47,13 @@ def _skip_if_all_broken(judged, broken):
 @clause("interop.checkpoint")
 def test_checkpoint(conformance):
     c = conformance
+    targets = _targets(c)
     source = c.backend(trained=True, label="source")
     path = source.save()
     x = c.x()
     want = np.asarray(source.predict(x))
     judged, broken = [], []
-    for name, partner, target in _targets(c):
+    for name, partner, target in targets:
         try:
             target.load(path)
         except Exception as error:
@@ -75,9 +76,10 @@ def test_checkpoint(conformance):
 @clause("interop.weights")
 def test_weights(conformance):
     c = conformance
+    targets = _targets(c)
     weights = weights_of(c, c.backend(trained=True, label="source"))
     judged, broken = [], []
-    for name, partner, target in _targets(c):
+    for name, partner, target in targets:
         try:
             target.set_weights(weights)
         except Exception as error:

@@ -1,7 +1,8 @@
 """Outcomes: what each clause test's reports mean as a :class:`ClauseResult`.
 
-Before a clause runs, a prerequisite that did not pass blocks it, and a capability the
-profile lacks skips it. Each phase's report then carries one ``ClauseResult`` (as
+Before a clause runs, a prerequisite that did not pass blocks it (except weight clauses
+on a backend with no weight transport at all: each is judged and fails on its own), and a
+capability the profile lacks skips it. Each phase's report then carries one ``ClauseResult`` (as
 ``report.conformance``), which crosses to the xdist controller or the isolation supervisor
 as its dict and is recorded by whichever process writes the reports.
 """
@@ -88,12 +89,13 @@ class Outcomes:
         for required in prerequisites(clause_id, instrument.name if instrument else None):
             status = self.run.outcomes.get((profile.name, required))
             if status in BLOCKING:
+                if required.startswith("weights.") and self.run.cache(profile).instrument.why:
+                    # No weight transport at all: every clause needing one is judged, and
+                    # fails saying so, rather than blocked by the first that did.
+                    continue
                 item.stash[_BLOCKED_BY] = required
                 how = (f" (the model's state is {instrument.describe()})"
                        if instrument and required == instrument.clause else "")
-                if required.startswith("weights."):
-                    why = self.run.cache(profile).instrument.why
-                    how += f"; missing capability: weight transport ({why})" if why else ""
                 pytest.skip(f"blocked by {required} ({status}): {CLAUSES[required].sentence}"
                             f"{how}")
         for name in get_clause(clause_id).capabilities:
