@@ -11,9 +11,10 @@ from typing import Any
 
 from sedna_conformance.backends.base import BackendBase
 from sedna_conformance.backends.registry import set_backend
+from sedna_conformance.backends.sedna_install import install_into_sedna, uninstall_from_sedna
 
 __all__ = ["BackendBase", "MSBackend", "MindSporeEstimator", "TinyMSBackend",
-           "TinyMSEstimator", "set_backend"]
+           "TinyMSEstimator", "install_into_sedna", "set_backend", "uninstall_from_sedna"]
 
 _LAZY = {
     "MSBackend": "sedna_conformance.backends.mindspore_backend",

@@ -44,20 +44,30 @@ def backend_class(backend_type: str) -> type | None:
     return None
 
 
-def set_backend(estimator: Any = None, config: dict[str, Any] | None = None) -> Any:
-    """Build the backend for ``estimator`` from the environment and ``config``.
+def set_backend(estimator: Any = None, config: Any = None) -> Any:
+    """Build the backend for ``estimator`` from the environment and ``config``, with
+    upstream's semantics.
 
-    The type comes from ``BACKEND_TYPE``, else ``config["backend_type"]``; the model
-    location from ``config["base_model_url"]`` or ``config["model_url"]``. Returns
-    ``None`` when ``estimator`` is ``None``.
+    ``config`` is anything with ``.get`` (a dict, Sedna's ``BaseConfig``) or ``None``. The
+    type comes from ``BACKEND_TYPE``, else ``config["backend_type"]``; the model location
+    from ``config["base_model_url"]`` or ``config["model_url"]``. Returns ``None`` when
+    ``estimator`` is ``None``.
     """
     if estimator is None:
         return None
-    config = dict(config or {})
-    backend_type = (os.getenv("BACKEND_TYPE") or config.get("backend_type") or "UNKNOWN").upper()
-    use_cuda = bool(os.getenv("CUDA_VISIBLE_DEVICES"))
-    if use_cuda:  # as Sedna: the device category becomes GPU (CPU otherwise, unused here)
+    if config is None:
+        config = {}
+    if not callable(getattr(config, "get", None)):
+        raise TypeError(f"config must have .get (a dict or Sedna's BaseConfig), got "
+                        f"{type(config).__name__}")
+    backend_type = str(os.getenv("BACKEND_TYPE") or config.get("backend_type")
+                       or "UNKNOWN").upper()
+    use_cuda = "CUDA_VISIBLE_DEVICES" in os.environ
+    if use_cuda:  # as Sedna: the device category becomes GPU
         os.environ["DEVICE_CATEGORY"] = "GPU"
+    else:
+        os.environ["DEVICE_CATEGORY"] = os.getenv("DEVICE_CATEGORY") or str(
+            config.get("device_category") or "CPU")
     cls = backend_class(backend_type)
     if cls is None:
         warnings.warn(f"{backend_type} Not Support yet, use itself", stacklevel=2)

@@ -1,0 +1,95 @@
+"""Upstream Sedna's own job classes with ``BACKEND_TYPE=TINYMS`` and ``MINDSPORE``, after
+``install_into_sedna()``: each step a process, as Sedna's workers (tests/sedna_job_steps.py).
+
+Needs ``SEDNA_SOURCE`` (a kubeedge/sedna checkout: repository root or its ``lib``) and
+upstream's import-time dependencies importable (``pyyaml``, ``joblib``, ``colorlog``,
+``pandas``, ``tenacity``, ``websockets``, ``minio``: from the environment or a folder on
+``PYTHONPATH``). Everything is local files; the report to the local controller points at a
+closed port on 127.0.0.1 and fails, the only failure allowed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+
+import pytest
+
+if not os.environ.get("SEDNA_SOURCE"):
+    pytest.skip("SEDNA_SOURCE is unset: set it to a checkout of kubeedge/sedna to run "
+                "upstream's jobs with this project's backends", allow_module_level=True)
+
+from sedna_conformance.fixtures.upstream import sedna_lib
+from tests.conformance_run import ROOT
+
+pytestmark = pytest.mark.slow
+
+SUFFIX = {"TINYMS": "tinyms", "MINDSPORE": "mindspore"}
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])  # closed once the probe is
+
+
+def step(name: str, backend_type: str, folder: str, **env: str) -> dict:
+    """Run one job step in its own process; its ``result`` line as a dict."""
+    path = os.pathsep.join(filter(None, [ROOT, sedna_lib(), os.environ.get("PYTHONPATH")]))
+    environment = {**os.environ, "PYTHONPATH": path, "BACKEND_TYPE": backend_type,
+                   "MODEL_URL": os.path.join(folder, "out"), "DATA_PATH_PREFIX": folder,
+                   "LC_SERVER": f"http://127.0.0.1:{_closed_port()}", "JOB_NAME": "job",
+                   "WORKER_NAME": f"{name}-worker", "GLOG_v": "3", **env}
+    done = subprocess.run([sys.executable, "-m", "tests.sedna_job_steps", name, folder],
+                          capture_output=True, text=True, cwd=ROOT, env=environment,
+                          timeout=900)
+    lines = [line for line in done.stdout.splitlines() if line.startswith("result ")]
+    assert done.returncode == 0 and lines, done.stdout[-2000:] + done.stderr[-3000:]
+    return json.loads(lines[-1].removeprefix("result "))
+
+
+@pytest.fixture(scope="module", params=["TINYMS", "MINDSPORE"])
+def incremental(request, tmp_path_factory):
+    backend_type = request.param
+    folder = str(tmp_path_factory.mktemp(f"incremental-{backend_type.lower()}"))
+    os.makedirs(os.path.join(folder, "out"))
+    trained = step("train", backend_type, folder)
+    model = f"model_finetune_{SUFFIX[backend_type]}.ckpt"
+    deployed = os.path.join(folder, "out", model)
+    candidates = f"{trained['untrained']};{deployed}"
+    evaluated = step("evaluate", backend_type, folder, MODEL_URLS=candidates)
+    inferred = step("infer", backend_type, folder, MODEL_URL=deployed)
+    return backend_type, folder, trained, evaluated, inferred
+
+
+def test_train_reports_a_model_file_that_exists(incremental):
+    backend_type, folder, trained, _, _ = incremental
+    expected = {"TINYMS": "TinyMSBackend", "MINDSPORE": "MSBackend"}[backend_type]
+    assert trained["backend"] == expected
+    (report,) = [r for r in trained["reports"] if r["kind"] == "train"]
+    (model,) = report["results"]
+    assert model["format"] == "ckpt"
+    assert os.path.isfile(os.path.join(folder, model["url"])), model
+    assert set(model["metrics"]) >= {"train_accuracy", "train_loss"}
+
+
+def test_evaluate_tells_the_candidates_apart(incremental):
+    _, _, trained, evaluated, _ = incremental
+    untrained, new = evaluated["results"]
+    assert new["metrics"] == pytest.approx(trained["metrics"])
+    assert untrained["metrics"] != new["metrics"]
+
+
+def test_a_fresh_inference_worker_predicts_what_the_trainer_trained(incremental):
+    _, _, _, _, inferred = incremental
+    assert inferred["loaded"] and inferred["same_as_trained"], inferred
+
+
+@pytest.mark.parametrize("backend_type", ["TINYMS", "MINDSPORE"])
+def test_federated_clients_aggregate_with_upstreams_fedavg(backend_type, tmp_path):
+    (tmp_path / "out").mkdir()
+    result = step("federated", backend_type, str(tmp_path))
+    assert result["arrays"] > 0 and result["clients_agree"] and result["holds_average"], result
