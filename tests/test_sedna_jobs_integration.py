@@ -93,3 +93,36 @@ def test_federated_clients_aggregate_with_upstreams_fedavg(backend_type, tmp_pat
     (tmp_path / "out").mkdir()
     result = step("federated", backend_type, str(tmp_path))
     assert result["arrays"] > 0 and result["clients_agree"] and result["holds_average"], result
+
+
+def test_the_proposed_upstream_patch_resolves_tinyms_by_entry_point(tmp_path):
+    """docs/sedna-set-backend.patch applied to a copy of upstream's lib (never committed):
+    BACKEND_TYPE=TINYMS builds TinyMSBackend without install_into_sedna()."""
+    import shutil
+
+    shutil.copytree(sedna_lib(), tmp_path / "lib")
+    patch = os.path.join(ROOT, "docs", "sedna-set-backend.patch")
+    subprocess.run(["patch", "-p1", "-s", "-d", str(tmp_path), "-i", patch], check=True)
+    path = os.pathsep.join(filter(None, [str(tmp_path / "lib"), os.environ.get("PYTHONPATH")]))
+    code = ("from sedna.backend import set_backend\n"
+            "from sedna_conformance.fixtures.estimators import MobileNetV2TinyMS\n"
+            "print(type(set_backend(MobileNetV2TinyMS, {'model_url': '.'})).__name__)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": path, "BACKEND_TYPE": "TINYMS",
+                               "GLOG_v": "3"}, timeout=300)
+    assert done.stdout.strip().splitlines()[-1:] == ["TinyMSBackend"], done.stderr[-2000:]
+
+
+def test_the_guides_sedna_jobs_example_runs(tmp_path):
+    """The code of docs/tinyms-guide.md's "Using TinyMS in Sedna jobs" runs as written."""
+    with open(os.path.join(ROOT, "docs", "tinyms-guide.md"), encoding="utf-8") as handle:
+        section = handle.read().split("## Using TinyMS in Sedna jobs", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    path = os.pathsep.join(filter(None, [ROOT, sedna_lib(), os.environ.get("PYTHONPATH")]))
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          cwd=str(tmp_path), timeout=600,
+                          env={**os.environ, "PYTHONPATH": path, "BACKEND_TYPE": "TINYMS",
+                               "MODEL_URL": str(tmp_path / "models"), "GLOG_v": "3",
+                               "LC_SERVER": f"http://127.0.0.1:{_closed_port()}"})
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "TinyMSBackend ['model_finetune_tinyms.ckpt']" in done.stdout, done.stdout[-1000:]
