@@ -126,3 +126,19 @@ def test_the_guides_sedna_jobs_example_runs(tmp_path):
                                "LC_SERVER": f"http://127.0.0.1:{_closed_port()}"})
     assert done.returncode == 0, done.stderr[-2000:]
     assert "TinyMSBackend ['model_finetune_tinyms.ckpt']" in done.stdout, done.stdout[-1000:]
+
+
+def test_the_demo_runs_through_upstreams_incremental_learning(tmp_path):
+    """examples/incremental_learning/run.py --through-sedna: upstream's job, TinyMS backend."""
+    path = os.pathsep.join(filter(None, [ROOT, os.environ.get("PYTHONPATH")]))
+    done = subprocess.run(
+        [sys.executable, os.path.join(ROOT, "examples", "incremental_learning", "run.py"),
+         "--backend", "tinyms", "--quick", "--through-sedna", "--output", str(tmp_path)],
+        capture_output=True, text=True, cwd=tmp_path, timeout=900,
+        env={**os.environ, "PYTHONPATH": path, "GLOG_v": "3",
+             "LC_SERVER": f"http://127.0.0.1:{_closed_port()}"})
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    results = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    base, incremental = results["rounds"]
+    assert results["through_sedna"] and os.path.isfile(incremental["url"])
+    assert incremental["accuracy_new"] > base["accuracy_new"], results

@@ -9,6 +9,12 @@ new data, evaluation of both candidates on the new data and choice of the better
 deployment (save, then load into a fresh backend, as the inference worker does) and
 inference on a few samples. Prints a table per round, writes ``results.json`` and an
 accuracy plot (``accuracy.png``) into ``--output``.
+
+``--through-sedna`` runs the same loop through upstream KubeEdge Sedna's own
+``IncrementalLearning`` job (its ``train``, ``evaluate`` and ``inference``), after
+``install_into_sedna()``; upstream comes from ``SEDNA_SOURCE`` (a kubeedge/sedna checkout)
+with its dependencies importable (see docs/tinyms-guide.md, "Using TinyMS in Sedna jobs").
+Outside Kubernetes each job's report to its local controller fails and is logged.
 """
 
 from __future__ import annotations
@@ -60,8 +66,49 @@ def _evaluate(estimator: type, url: str, old: Any, new: Any) -> tuple[float, flo
     return float(scores[0]), float(scores[1])
 
 
-def run(backend: str, quick: bool, output: str) -> dict[str, Any]:
+class SednaJobs:
+    """The same steps through upstream's ``IncrementalLearning``: one job per worker, its
+    model location set as the job's config would set it.
+    """
+
+    def __init__(self, estimator: type) -> None:
+        from sedna_conformance.backends import install_into_sedna
+        from sedna_conformance.fixtures.upstream import upstream_sedna
+
+        upstream_sedna("sedna.core.incremental_learning")  # from SEDNA_SOURCE, checked
+        install_into_sedna()
+        self.estimator = estimator
+
+    def job(self, model_url: str, model_save_path: str | None = None) -> Any:
+        from sedna.core.incremental_learning import IncrementalLearning
+
+        job = IncrementalLearning(estimator=self.estimator)
+        job.config.model_url = model_url
+        job.estimator.model_save_path = model_save_path or model_url
+        return job
+
+    def train(self, folder: str, data: Any, valid: Any, epochs: int,
+              base_url: str | None = None) -> str:
+        os.makedirs(folder, exist_ok=True)
+        job = self.job(folder, base_url)
+        job.train(train_data=data, valid_data=valid, epochs=epochs)
+        return str(job.model_path)
+
+    def evaluate(self, url: str, old: Any, new: Any) -> tuple[float, float]:
+        os.environ["MODEL_URLS"] = url
+        job = self.job(url)
+        scores = [job.evaluate(data=data)[0]["metrics"]["accuracy"] for data in (old, new)]
+        return float(scores[0]), float(scores[1])
+
+    def infer(self, url: str, sample: Any) -> Any:
+        result, _, _ = self.job(url).inference(sample)
+        return result
+
+
+def run(backend: str, quick: bool, output: str, through_sedna: bool = False) -> dict[str, Any]:
     """The whole loop; returns what ``results.json`` holds."""
+    if through_sedna:
+        return run_through_sedna(backend, quick, output)
     from tqdm import tqdm
 
     import sedna_conformance.fixtures.estimators
@@ -119,6 +166,35 @@ def run(backend: str, quick: bool, output: str) -> dict[str, Any]:
             "truth": new_test.y[:8].tolist()}
 
 
+def run_through_sedna(backend: str, quick: bool, output: str) -> dict[str, Any]:
+    """The loop through upstream's ``IncrementalLearning`` job."""
+    import sedna_conformance.fixtures.estimators
+    from sedna_conformance.fixtures.datasets import make_images
+
+    settings = SETTINGS["quick" if quick else "full"]
+    os.environ["BACKEND_TYPE"] = backend.upper()
+    os.environ.setdefault("MODEL_URL", os.path.join(output, "base"))
+    jobs = SednaJobs(getattr(sedna_conformance.fixtures.estimators, ESTIMATORS[backend]))
+    old_train, old_valid = make_images(settings["n_train"], 1), make_images(48, 2)
+    old_test = make_images(settings["n_test"], 3)
+    new_train = make_images(settings["n_incremental"], 4, shifted=True)
+    new_test = make_images(settings["n_test"], 5, shifted=True)
+    rounds: list[Round] = []
+    for name, data, valid, base in (("base", old_train, old_valid, None),
+                                    ("incremental", new_train, None, "base")):
+        started = time.perf_counter()
+        base_url = rounds[0].url if base else None
+        url = jobs.train(os.path.join(output, name), data, valid,
+                         settings[f"{name}_epochs"], base_url)
+        seconds = time.perf_counter() - started
+        rounds.append(Round(name, url, *jobs.evaluate(url, old_test, new_test), seconds))
+    best = max(rounds, key=lambda r: r.accuracy_new)
+    predicted = jobs.infer(best.url, new_test.x[:8]).argmax(axis=1)
+    return {"backend": backend, "quick": quick, "through_sedna": True,
+            "rounds": [asdict(r) for r in rounds], "deployed": best.model,
+            "predicted": predicted.tolist(), "truth": new_test.y[:8].tolist()}
+
+
 def table(results: dict[str, Any]) -> str:
     """The per-round table, in Markdown."""
     lines = ["| round | accuracy on old data | accuracy on new data | time (s) |",
@@ -156,9 +232,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small data, few epochs (CI)")
     parser.add_argument("--output", default="incremental-learning-output",
                         help="folder for models, results.json and accuracy.png")
+    parser.add_argument("--through-sedna", action="store_true",
+                        help="run through upstream Sedna's IncrementalLearning (SEDNA_SOURCE)")
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    results = run(args.backend, args.quick, os.path.abspath(args.output))
+    results = run(args.backend, args.quick, os.path.abspath(args.output), args.through_sedna)
     results["total_seconds"] = round(time.perf_counter() - started, 1)
     print("\n" + table(results))
     print(f"\ndeployed: {results['deployed']}; predictions on 8 new samples "
