@@ -104,7 +104,7 @@ def _rebind(old: Any, new: Any) -> list[str]:
     for name, module in list(sys.modules.items()):
         if (name == "sedna" or name.startswith("sedna.")) and \
                 getattr(module, "set_backend", None) is old:
-            module.set_backend = new
+            vars(module)["set_backend"] = new  # the module's own binding
             changed.append(name)
     return changed
 
