@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["arrays", "distance", "expect_pure", "expect_refused", "first_difference",
+__all__ = ["arrays", "expect_pure", "expect_refused", "first_difference",
            "same_weights", "shapes", "weights_of"]
 
 
@@ -36,12 +36,6 @@ def _same_weight(x: Any, y: Any) -> bool:
 
 def _float_arrays(x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
-
-
-def distance(a: Any, b: Any) -> float:
-    """Euclidean distance between two weight lists of the same shapes."""
-    return float(np.sqrt(sum(((x - y) ** 2).sum() for x, y in zip(arrays(a), arrays(b),
-                                                                 strict=True))))
 
 
 def first_difference(a: Any, b: Any) -> str:
