@@ -73,20 +73,12 @@ def _wrap_set_backend(original: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _wrap_plugin_method(original: Callable[..., Any]) -> Callable[..., Any]:
-    from sedna_conformance.backends.registry import backend_class
+    from sedna_conformance.backends.registry import set_backend as ours
 
     def _set_backend(self: Any) -> Any:
-        config = self.config
-        kind = _requested_type(config)
-        if kind not in OUR_TYPES:
+        if _requested_type(self.config) not in OUR_TYPES:
             return original(self)
-        use_cuda = "CUDA_VISIBLE_DEVICES" in os.environ
-        cls = backend_class(kind)
-        assert cls is not None
-        return cls(estimator=self, use_cuda=use_cuda,
-                   model_save_path=config.get("base_model_url") or config.get("model_url"),
-                   model_name=config.get("model_name"),
-                   model_save_url=config.get("model_url"))
+        return ours(estimator=self, config=self.config)  # the plugin is its own estimator
 
     setattr(_set_backend, _ORIGINAL, original)
     return _set_backend
