@@ -113,8 +113,11 @@ def install_into_sedna() -> list[str]:
         return _rebind(getattr(current, _ORIGINAL), current)  # modules loaded since
     changed = _rebind(current, _wrap_set_backend(current))
     try:
-        plugins = importlib.import_module(_PLUGINS)
-    except ImportError:  # multi-edge inference needs extra dependencies; not loaded
+        importlib.import_module(_PLUGINS)
+    except ImportError:  # its package needs extra dependencies (kafka, ...): the plugins
+        pass             # module itself may still have loaded, and be imported later
+    plugins = sys.modules.get(_PLUGINS)
+    if plugins is None:
         return changed
     model = plugins.PluggableModel
     if not hasattr(model._set_backend, _ORIGINAL):
