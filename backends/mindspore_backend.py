@@ -15,6 +15,7 @@ Differences from upstream ``sedna.backend.mindspore.MSBackend``:
 from __future__ import annotations
 
 import contextlib
+import inspect
 from collections.abc import Iterator
 from typing import Any
 
@@ -109,12 +110,15 @@ class MSBackend(BackendBase):
             self.load(model_url=path)
         return path
 
-    def train(self, train_data: Any, valid_data: Any = None, **kwargs: Any) -> Any:
+    def train(self, train_data: Any = None, valid_data: Any = None, **kwargs: Any) -> Any:
         """Train; with ``fine_tune`` and a checkpoint at ``model_save_path``, start from it.
 
         If training raises (bad data, interruption), the weights are restored.
+        ``train_data`` may be left out only when the estimator's own ``train`` needs no
+        data: Sedna's lifelong learning wraps its task-processing objects in a backend
+        and calls ``train()`` on them.
         """
-        if train_data is None:
+        if train_data is None and not _needs_no_arguments(getattr(self._runner, "train", None)):
             raise TypeError("train_data is required: pass the training data (an object with "
                             ".x and .y, or an (x, y) tuple)")
         try:
@@ -210,3 +214,15 @@ class MSBackend(BackendBase):
         """Set what :meth:`get_weights` returned (lists or arrays); check everything first."""
         access = self._weights()
         access.set(check_weights(weights, access.get(), access.names))
+
+
+def _needs_no_arguments(func: Any) -> bool:
+    """Whether ``func`` can be called with no arguments (every parameter has a default)."""
+    if not callable(func):
+        return False
+    try:
+        parameters = inspect.signature(func).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return all(p.default is not p.empty or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+               for p in parameters)

@@ -116,7 +116,78 @@ def federated(folder: str) -> dict[str, Any]:
                                  for g, a in zip(got, average, strict=True))}
 
 
-STEPS = {"train": train, "evaluate": evaluate, "infer": infer, "federated": federated}
+def _register_task_definition() -> str:
+    """A task definition for image data, registered the way Sedna users extend lifelong
+    learning (upstream's default groups ``pandas`` columns): the first half of the
+    samples came from camera ``a``, the second from camera ``b``."""
+    from sedna.algorithms.seen_task_learning.artifact import Task
+    from sedna.common.class_factory import ClassFactory, ClassType
+    from sedna.datasources import BaseDataSource
+
+    class TaskDefinitionByCamera:
+        def __init__(self, **kwargs: Any) -> None:
+            self.cameras = ("a", "b")
+
+        def __call__(self, samples: Any, **kwargs: Any) -> tuple[list[Any], Any, Any]:
+            half = len(samples.x) // 2
+            tasks = []
+            for camera, rows in zip(self.cameras, (slice(0, half), slice(half, None)),
+                                    strict=True):
+                part = BaseDataSource(data_type=samples.data_type)
+                part.x, part.y = samples.x[rows], samples.y[rows]
+                tasks.append(Task(entry=f"camera-{camera}", samples=part, meta_attr=camera))
+            return tasks, {"cameras": self.cameras}, samples
+
+    ClassFactory.register_cls(TaskDefinitionByCamera, ClassType.STP)
+    return TaskDefinitionByCamera.__name__
+
+
+def lifelong(folder: str) -> dict[str, Any]:
+    """Lifelong learning's cloud ``train()`` without a knowledge base: one model per task,
+    saved by the backend ``set_backend`` builds, moved into ``OUTPUT_URL``, listed in the
+    task index. Each listed model is then loaded into a fresh backend to predict."""
+    from sedna.backend import set_backend
+    from sedna.common.config import BaseConfig
+    from sedna.common.file_ops import FileOps
+    from sedna.core.lifelong_learning import LifelongLearning
+    from sedna.datasources import BaseDataSource
+
+    from sedna_conformance.fixtures.datasets import make_splits
+
+    splits = make_splits()
+    train_data = BaseDataSource(data_type="train")
+    train_data.x, train_data.y = splits.train.x, splits.train.y
+    job = LifelongLearning(_estimator(),
+                           task_definition={"method": _register_task_definition()})
+    sent = _reports(job)
+    try:
+        job.train(train_data, **QUICK)
+        raised = None
+    except Exception as error:  # recorded (upstream's stub MSBackend raises here)
+        raised = f"{type(error).__name__}: {error}"
+    index = os.path.join(os.environ["OUTPUT_URL"], "index.pkl")
+    groups = FileOps.load(index)["seen_task"]["task_groups"] if os.path.isfile(index) else []
+    models, outputs = {}, []
+    for group in groups:
+        path = group.model.model
+        models[group.entry] = {"path": path, "exists": os.path.isfile(path),
+                               "bytes": os.path.getsize(path) if os.path.isfile(path) else 0,
+                               "samples": len(group.samples)}
+    if raised is None:
+        untrained = np.asarray(set_backend(estimator=_estimator(), config=BaseConfig())
+                               .predict(splits.test.x))
+        for group in groups:
+            fresh = set_backend(estimator=_estimator(), config=BaseConfig())
+            fresh.load(group.model.model)
+            outputs.append(np.asarray(fresh.predict(splits.test.x)))
+            models[group.entry]["trained"] = not np.array_equal(outputs[-1], untrained)
+    return {"backend": type(set_backend(estimator=_estimator())).__name__,
+            "raised": raised, "reports": sent, "models": models,
+            "tasks_differ": len(outputs) == 2 and not np.array_equal(*outputs)}
+
+
+STEPS = {"train": train, "evaluate": evaluate, "infer": infer, "federated": federated,
+         "lifelong": lifelong}
 
 
 def main() -> int:

@@ -124,6 +124,19 @@ def test_train_without_data_is_a_clear_type_error(trained):
         trained.backend.train(None)
 
 
+@pytest.mark.parametrize("backend_class", [MSBackend, TinyMSBackend])
+def test_train_without_data_passes_through_to_an_estimator_that_needs_none(backend_class):
+    """Sedna's lifelong learning wraps its task-processing objects in a backend and calls
+    ``train()`` with no data; such an estimator gets the call, any other a TypeError."""
+
+    class TaskProcessing:
+        def train(self):
+            return {}, {"extractor": None, "task_groups": []}
+
+    result = backend_class(estimator=TaskProcessing()).train()
+    assert result == ({}, {"extractor": None, "task_groups": []})
+
+
 def test_constructing_a_backend_leaves_the_global_mode_alone(splits):
     mindspore.set_context(mode=mindspore.PYNATIVE_MODE)
     backend = MSBackend(estimator=LeNet5MS, mode="graph")

@@ -3,9 +3,10 @@
 
 Needs ``SEDNA_SOURCE`` (a kubeedge/sedna checkout: repository root or its ``lib``) and
 upstream's import-time dependencies importable (``pyyaml``, ``joblib``, ``colorlog``,
-``pandas``, ``tenacity``, ``websockets``, ``minio``: from the environment or a folder on
-``PYTHONPATH``). Everything is local files; the report to the local controller points at a
-closed port on 127.0.0.1 and fails, the only failure allowed.
+``pandas``, ``tenacity``, ``websockets``, ``minio``, ``watchdog``: from the environment or
+a folder on ``PYTHONPATH``). Everything is local files; the reports to the local
+controller and the knowledge base point at closed ports on 127.0.0.1 and fail, the only
+failures allowed.
 """
 
 from __future__ import annotations
@@ -142,3 +143,27 @@ def test_the_demo_runs_through_upstreams_incremental_learning(tmp_path):
     base, incremental = results["rounds"]
     assert results["through_sedna"] and os.path.isfile(incremental["url"])
     assert incremental["accuracy_new"] > base["accuracy_new"], results
+
+
+@pytest.mark.parametrize("backend_type", ["TINYMS", "MINDSPORE"])
+def test_lifelong_learning_trains_one_model_per_task(backend_type, tmp_path):
+    """Lifelong learning's cloud ``train()`` with no knowledge base (``KB_SERVER`` is a
+    closed port: upstream logs each upload's failure and goes on): each task's model is
+    saved by the backend, moved into ``OUTPUT_URL``, listed in the task index, and loads
+    into a fresh backend that predicts differently from an untrained one."""
+    (tmp_path / "out").mkdir()
+    (tmp_path / "kb").mkdir()
+    result = step("lifelong", backend_type, str(tmp_path), OUTPUT_URL=str(tmp_path / "kb"),
+                  KB_SERVER=f"http://127.0.0.1:{_closed_port()}")
+    assert result["raised"] is None, result["raised"]
+    assert result["backend"] == {"TINYMS": "TinyMSBackend", "MINDSPORE": "MSBackend"}[
+        backend_type]
+    models = result["models"]
+    assert set(models) == {"camera-a", "camera-b"}, models
+    for entry, model in models.items():
+        assert model["path"] == str(tmp_path / "kb" / "seen_task" / f"{entry}.model.ckpt")
+        assert model["exists"] and model["trained"] and model["samples"] == 64, model
+    assert result["tasks_differ"], result
+    (report,) = [r for r in result["reports"] if r["kind"] == "train"]
+    assert report["status"] == "completed"
+    assert report["results"][0]["url"] == "kb/index.pkl"
