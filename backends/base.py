@@ -13,7 +13,9 @@ Same constructor, attributes, ``model_name`` rule and methods as
 * ``fine_tune=True`` with a model at ``model_save_path`` starts training from it (as
   upstream's TensorFlow and Keras backends do), and a ``train`` that raises leaves the
   model as it was;
-* ``load_weights()`` loads the model at ``model_save_path``/``model_name``.
+* ``load_weights()`` loads the model at ``model_save_path``/``model_name``;
+* remote URLs (``s3://``, ``http(s)://`` for downloads; :mod:`.remote`) are whole-or-absent
+  and leave the local model and files as they were when they fail.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ import tempfile
 from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urlparse
+
+from sedna_conformance.backends import remote
 
 __all__ = ["MODEL_SUFFIXES", "BackendBase"]
 
@@ -40,11 +44,6 @@ MODEL_SUFFIXES: dict[str, str] = {
 }
 
 
-def _is_remote(url: str) -> bool:
-    scheme = urlparse(url).scheme
-    return len(scheme) > 1 and scheme != "file"
-
-
 class BackendBase:
     """Wrap a user's estimator for Sedna's jobs.
 
@@ -52,6 +51,13 @@ class BackendBase:
     given, never called). Keyword arguments: ``model_save_path`` (folder or file; default
     a private temporary folder), ``model_name``, ``use_cuda``, ``use_npu``; any other
     keyword (``model_save_url``, ...) is accepted and kept in ``self.options``.
+
+    ``model_url`` (and ``model_save_path``) may be remote, as in Sedna's deployments:
+    ``save`` uploads to an ``s3://`` URL and returns it; ``load`` downloads from ``s3://``
+    or ``http(s)://`` into the model folder (a private one when ``model_save_path`` is
+    remote), loading it before it replaces the local file; training fine-tunes from a
+    remote ``model_save_path`` too. S3 settings come from Sedna's ``S3_ENDPOINT_URL``,
+    ``ACCESS_KEY_ID`` and ``SECRET_ACCESS_KEY``.
     """
 
     framework = ""
@@ -139,9 +145,22 @@ class BackendBase:
         if not (self.fine_tune and callable(getattr(estimator, "load", None))
                 and callable(getattr(estimator, "save", None))):
             return None
+        return self.base_model_file()
+
+    def base_model_file(self) -> str | None:
+        """The model file at ``model_save_path``/``model_name`` (downloaded into the
+        private model folder first when ``model_save_path`` is remote), or ``None``.
+        """
+        if remote.is_remote(self.model_save_path):
+            url = self._remote_url(self.model_save_path, None)
+            destination = os.path.join(self._local_folder(), remote.parse(url).name)
+            try:
+                return remote.download(url, destination)
+            except FileNotFoundError:
+                return None
         try:
             return self.resolve_existing()
-        except (FileNotFoundError, ValueError):  # nothing there yet, or a remote URL
+        except (FileNotFoundError, ValueError):  # nothing there yet
             return None
 
     @contextlib.contextmanager
@@ -189,22 +208,34 @@ class BackendBase:
         ``model_name`` appended; anything else is the file itself. Without it,
         ``model_save_path`` is used the same way.
         """
-        name = model_name or self.model_name
-        if (not isinstance(name, str) or "\x00" in name or os.path.isabs(name)
-                or os.sep in name or "/" in name or name in (".", "..")):
-            raise ValueError(f"model_name must be a plain file name inside model_save_path "
-                             f"(no folders, '..', absolute paths or NUL bytes), got {name!r}")
+        name = _checked_name(model_name or self.model_name)
         target = model_url or self.model_save_path
-        if _is_remote(target):
-            raise ValueError(f"model_url {target!r} is remote; this backend reads and writes "
-                             "local paths only: download or mount it first")
+        if remote.is_remote(target):
+            raise ValueError(f"{target!r} is remote: save() and load() handle remote URLs; "
+                             "model_path() names local files only")
         target = os.fspath(target)
         if os.path.isdir(target) or target.endswith(os.sep) or not os.path.splitext(target)[1]:
             return os.path.join(target, name)
         return target
 
     def save(self, model_url: str = "", model_name: str | None = None) -> str:
-        """Save through ``estimator.save(path)``; return the path actually written."""
+        """Save the model; return the path actually written, or the ``s3://`` URL it was
+        uploaded to (written into a private folder first, uploaded as one object).
+        """
+        target = model_url or self.model_save_path
+        if not remote.is_remote(target):
+            return self._save_local(model_url, model_name)
+        url = self._remote_url(target, model_name)
+        remote.parse(url, upload=True)
+        folder = tempfile.mkdtemp(prefix="sedna-upload-")
+        try:
+            written = self._save_local(os.path.join(folder, remote.parse(url).name), None)
+            return remote.upload(written, url)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def _save_local(self, model_url: str, model_name: str | None) -> str:
+        """Save to a local path through ``estimator.save(path)``; the path written."""
         path = self.model_path(model_url, model_name)
         os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
         before = {p: _mtime(p) for p in self._written_candidates(path)}
@@ -216,6 +247,29 @@ class BackendBase:
             if os.path.isfile(candidate):
                 return candidate
         raise RuntimeError(f"estimator.save({path!r}) wrote no file at {path!r}")
+
+    def _remote_url(self, target: str, model_name: str | None) -> str:
+        """``target`` itself, or with the model name appended when it names a folder: when
+        it ends with ``/``, or it is ``model_save_path`` and has no extension (Sedna's
+        ``MODEL_URL`` is the job's output folder).
+        """
+        remote.parse(target, folder=True)
+        name = _checked_name(model_name or self.model_name)
+        folder = target.endswith("/") or (
+            target == self.model_save_path and not os.path.splitext(urlparse(target).path)[1])
+        return target.rstrip("/") + "/" + name if folder else target
+
+    def _local_folder(self) -> str:
+        """The local model folder: ``model_save_path``'s, or a private one when that is
+        remote.
+        """
+        if not remote.is_remote(self.model_save_path):
+            path = os.fspath(self.model_save_path)
+            return path if os.path.isdir(path) or not os.path.splitext(path)[1] \
+                else os.path.dirname(path) or "."
+        if getattr(self, "_private_folder", None) is None:
+            self._private_folder = tempfile.mkdtemp(prefix="sedna-model-")
+        return str(self._private_folder)
 
     def _written_candidates(self, path: str) -> list[str]:
         """Where a save to ``path`` may have landed (frameworks append suffixes)."""
@@ -236,8 +290,28 @@ class BackendBase:
                                 "train and save a model first, or pass an existing path")
 
     def load(self, model_url: str = "", model_name: str | None = None, **kwargs: Any) -> None:
-        """Load through ``estimator.load(model_url=path)``; a missing file raises."""
-        path = self.resolve_existing(model_url, model_name)
+        """Load the model; a missing file raises. A remote one is downloaded into the model
+        folder, loaded, and only then replaces the local file of its name.
+        """
+        target = model_url or self.model_save_path
+        if not remote.is_remote(target):
+            self._load_local(self.resolve_existing(model_url, model_name), **kwargs)
+            return
+        url = self._remote_url(target, model_name)
+        remote.parse(url)
+        folder = self._local_folder()
+        os.makedirs(folder, exist_ok=True)
+        staging = tempfile.mkdtemp(prefix=".sedna-download-", dir=folder)
+        try:
+            name = remote.parse(url).name
+            downloaded = remote.download(url, os.path.join(staging, name))
+            self._load_local(downloaded, **kwargs)
+            os.replace(downloaded, os.path.join(folder, name))
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+    def _load_local(self, path: str, **kwargs: Any) -> None:
+        """Load the existing local file ``path`` through ``estimator.load(model_url=path)``."""
         self._call("load", model_url=path, **kwargs)
         self.has_load = True
 
@@ -261,6 +335,15 @@ class BackendBase:
     def set_weights(self, weights: Any) -> None:
         """Not supported by the base backend."""
         raise NotImplementedError(f"{type(self).__name__} does not implement set_weights()")
+
+
+def _checked_name(name: Any) -> str:
+    """``name`` if it is a plain file name; ``ValueError`` naming it otherwise."""
+    if (not isinstance(name, str) or "\x00" in name or os.path.isabs(name)
+            or os.sep in name or "/" in name or name in (".", "..")):
+        raise ValueError(f"model_name must be a plain file name inside model_save_path "
+                         f"(no folders, '..', absolute paths or NUL bytes), got {name!r}")
+    return name
 
 
 def _mtime(path: str) -> float | None:

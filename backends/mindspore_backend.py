@@ -95,17 +95,10 @@ class MSBackend(BackendBase):
         """A checkpoint save to ``path`` lands at ``path`` or ``path + ".ckpt"``."""
         return [path] if path.endswith(".ckpt") else [path, path + ".ckpt"]
 
-    def _existing_checkpoint(self) -> str | None:
-        """The checkpoint at ``model_save_path``/``model_name``, if there is one."""
-        try:
-            return self.resolve_existing()
-        except (FileNotFoundError, ValueError):
-            return None
-
     # -- the Sedna API ----------------------------------------------------------------
     def finetune(self) -> str | None:
         """Load the checkpoint at ``model_save_path`` if there is one; return its path."""
-        path = self._existing_checkpoint()
+        path = self.base_model_file()
         if path is not None:
             self.load(model_url=path)
         return path
@@ -145,7 +138,7 @@ class MSBackend(BackendBase):
 
     def _ensure_loaded(self) -> None:
         if not self.has_load:
-            path = self._existing_checkpoint()
+            path = self.base_model_file()
             if path is not None:
                 self.load(model_url=path)
 
@@ -181,22 +174,21 @@ class MSBackend(BackendBase):
             self.has_load = had_load
 
     # -- files ------------------------------------------------------------------------
-    def save(self, model_url: str = "", model_name: str | None = None) -> str:
+    def _save_local(self, model_url: str, model_name: str | None) -> str:
         """Write a checkpoint; return its path (``.ckpt`` appended to names without it)."""
         try:
             weights = self._weights()
         except TypeError:
-            return super().save(model_url, model_name)
+            return super()._save_local(model_url, model_name)
         return write_checkpoint(self.model_path(model_url, model_name), weights.names,
                                 weights.get())
 
-    def load(self, model_url: str = "", model_name: str | None = None, **kwargs: Any) -> None:
-        """Load a checkpoint; a missing, corrupt or mismatched file raises and changes nothing."""
-        path = self.resolve_existing(model_url, model_name)
+    def _load_local(self, path: str, **kwargs: Any) -> None:
+        """Load a checkpoint; a corrupt or mismatched file raises and changes nothing."""
         try:
             weights = self._weights()
         except TypeError:
-            super().load(path, **kwargs)
+            super()._load_local(path, **kwargs)
             return
         load_into(weights, path)
         self.has_load = True

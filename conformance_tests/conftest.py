@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
 from sedna_conformance.harness.clause_run import ClauseRun
@@ -9,6 +11,7 @@ from sedna_conformance.harness.clauses import get_clause
 from sedna_conformance.harness.collection import MARKER
 from sedna_conformance.harness.profile import Profile
 from sedna_conformance.harness.run import ConformanceRun
+from sedna_conformance.harness.storage import S3Server, local_s3, local_s3_missing, own_s3
 
 
 @pytest.fixture
@@ -19,3 +22,19 @@ def conformance(conformance_run: ConformanceRun, profile: Profile,
     clause_id = request.node.get_closest_marker(MARKER).args[0]
     folder = tmp_path_factory.mktemp(f"{profile.name}-{clause_id}", numbered=True)
     return ClauseRun(conformance_run, profile, get_clause(clause_id), str(folder))
+
+
+@pytest.fixture(scope="session")
+def s3_server(conformance_run: ConformanceRun) -> Iterator[S3Server]:
+    """The S3 server of the ``remote.*`` clauses: the author's (``--conformance-s3-endpoint``)
+    or a local one on 127.0.0.1, started on first use and stopped when the session ends.
+    """
+    options = conformance_run.options
+    if options.s3_endpoint:
+        yield own_s3(options.s3_endpoint, options.s3_bucket or "")
+        return
+    missing = local_s3_missing()
+    if missing:
+        pytest.skip(missing)
+    with local_s3() as server:
+        yield server

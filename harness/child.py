@@ -4,6 +4,10 @@
 spec, loads the trained base model into a fresh estimator, prints ``ready`` and saves in a
 loop, so the parent can kill it part-way (SIGKILL) or run two at once.
 
+``remote`` (the ``remote.*`` clauses): the child, started with a worker's S3 settings in
+its environment as Sedna starts each worker, runs save/load steps on remote URLs and
+prints ``result {json}``: each step's error and the model and files after it.
+
 ``save-once`` (``ckpt.read-only-folder`` as root): the same backend saves once, and the
 child prints one line ``result {json}``: the exception type (``null`` if none), its
 message, whether it is a ``PermissionError``, and the files left in the folder. Root ignores
@@ -23,7 +27,7 @@ import sys
 import tempfile
 from typing import Any
 
-__all__ = ["main", "refused_writing", "save_once"]
+__all__ = ["main", "refused_writing", "remote_steps", "save_once"]
 
 _RESULT = "result "
 
@@ -97,10 +101,73 @@ def _save_once(args: argparse.Namespace) -> dict[str, Any]:
     return report
 
 
+def _fingerprint(backend: Any, probe: Any) -> str:
+    """A digest of ``backend``'s predictions on ``probe`` (equal digests: same outputs)."""
+    import hashlib
+
+    import numpy as np
+
+    try:
+        out = np.asarray(backend.predict(probe))
+    except Exception as error:
+        return f"predict raised {type(error).__name__}"
+    return hashlib.sha256(f"{out.dtype}{out.shape}".encode() + out.tobytes()).hexdigest()
+
+
+def _listing(folder: str) -> dict[str, list[int]]:
+    """Every file under ``folder``: ``[size, mtime_ns]`` by relative path."""
+    found = {}
+    for root, _, files in os.walk(folder):
+        for name in files:
+            path = os.path.join(root, name)
+            info = os.stat(path)
+            found[os.path.relpath(path, folder)] = [info.st_size, info.st_mtime_ns]
+    return found
+
+
+def _remote(args: argparse.Namespace) -> dict[str, Any]:
+    """Run ``--steps`` (``save``/``load`` with ``url`` on the trained backend, or
+    ``fresh-load`` into a backend on a fresh estimator) with the S3 settings this process
+    started with, as a Sedna worker does; report each step's outcome and the model and
+    files after it. ``{model_name}`` in a URL is the backend's model name.
+    """
+    import logging
+
+    from sedna_conformance.harness.discovery import load_profiles
+
+    logging.basicConfig(level=logging.DEBUG, stream=sys.stderr, force=True)
+    profile = next(p for p in load_profiles(args.profile) if p.name == args.name)
+    probe = profile.datasets().test.x[:16]
+    backend = _backend(args, fine_tune=False)
+    backend.save()  # the model's own file, which a failed remote step must leave alone
+    report: dict[str, Any] = {"model": _fingerprint(backend, probe),
+                              "files": _listing(args.folder), "steps": []}
+    for number, step in enumerate(json.loads(args.steps)):
+        url = step["url"].replace("{model_name}", str(backend.model_name))
+        target = backend
+        if step["op"] == "fresh-load":
+            folder = os.path.join(args.folder + "-fresh", str(number))
+            target = profile.backend(estimator=profile.estimator(), fine_tune=False,
+                                     model_save_path=folder, **dict(profile.options))
+        outcome: dict[str, Any] = {"op": step["op"], "url": url, "error": None,
+                                   "before": _fingerprint(target, probe)}
+        try:
+            if step["op"] == "save":
+                outcome["returned"] = str(backend.save(model_url=url))
+            else:
+                target.load(model_url=url)
+        except Exception as error:
+            outcome.update(error=type(error).__name__, message=str(error)[:1000],
+                           kinds=[k.__name__ for k in type(error).__mro__])
+        outcome.update(model=_fingerprint(target, probe), files=_listing(args.folder))
+        report["steps"].append(outcome)
+    return report
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the child."""
     parser = argparse.ArgumentParser(prog="python -m sedna_conformance.harness.child")
-    parser.add_argument("command", choices=["save-loop", "save-once"])
+    parser.add_argument("command", choices=["save-loop", "save-once", "remote"])
     parser.add_argument("--profile", required=True, help="the --profile spec")
     parser.add_argument("--name", required=True, help="the profile's name within the spec")
     parser.add_argument("--weights-from", required=True, help="checkpoint for the estimator")
@@ -111,8 +178,12 @@ def main(argv: list[str] | None = None) -> int:
                         help="after 'ready', wait for a line on stdin before saving")
     parser.add_argument("--drop-capabilities", action="store_true",
                         help="save-once: first give up every capability (Linux, as root)")
+    parser.add_argument("--steps", default="[]", help="remote: the steps, as JSON")
     args = parser.parse_args(argv)
 
+    if args.command == "remote":
+        print(_RESULT + json.dumps(_remote(args)), flush=True)
+        return 0
     if args.command == "save-once":
         print(_RESULT + json.dumps(_save_once(args)), flush=True)
         return 0
@@ -236,6 +307,31 @@ def save_once(spec: str, name: str, weights_from: str, folder: str,
     if "unenforced" in report:
         return {"skip": f"as root, the clause's child cannot be bound by file modes: "
                         f"{report['unenforced']}"}
+    return report
+
+
+# -- the parent's side of remote -------------------------------------------------------
+def remote_steps(spec: str, name: str, weights_from: str, folder: str,
+                 steps: list[dict[str, str]], environment: dict[str, str],
+                 calls: list[str]) -> dict[str, Any]:
+    """Run ``steps`` in a ``remote`` child of profile ``name`` whose environment has
+    ``environment`` (Sedna's S3 variables); the command is added to ``calls`` (without the
+    environment: it holds credentials). Returns the child's report plus its ``output``
+    (stdout and stderr, for the secrets clause), or ``{"crashed": last line, "output"}``.
+    """
+    command = [sys.executable, "-m", "sedna_conformance.harness.child", "remote",
+               "--profile", spec, "--name", name, "--weights-from", weights_from,
+               "--folder", folder, "--steps", json.dumps(steps)]
+    calls.append("subprocess (S3 settings in its environment): " + " ".join(command))
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600,
+                          env={**os.environ, "GLOG_v": "3", **environment})
+    output = done.stdout + done.stderr
+    lines = [line for line in done.stdout.splitlines() if line.startswith(_RESULT)]
+    if not lines:
+        tail = (done.stderr.strip().splitlines() or [f"exit {done.returncode}"])[-1]
+        return {"crashed": tail[:300], "output": output}
+    report: dict[str, Any] = json.loads(lines[-1][len(_RESULT):])
+    report["output"] = output
     return report
 
 

@@ -14,7 +14,7 @@ __all__ = ["CLAUSES", "CONTRACT_VERSION", "INSTRUMENT_CLAUSES", "Clause", "direc
            "get_clause", "match", "prerequisites", "run_order"]
 
 #: Version of the contract these clauses define; a clause records the one it appeared in.
-CONTRACT_VERSION = "1.3"
+CONTRACT_VERSION = "1.4"
 
 
 @dataclass(frozen=True)
@@ -296,6 +296,43 @@ _ALL = [
        "complete, loadable checkpoint.", "save load",
        "give each writer its own temporary file and rename atomically",
        "load.round-trip save.location", since="1.1", observes=True),
+    # -- remote (model URLs in object storage, as Sedna's deployments use them) ---------
+    _c("remote.round-trip", "`save(model_url=\"s3://bucket/key\")` uploads the model and "
+       "returns that URL, and `load` of that URL into a fresh backend predicts "
+       "bit-identically.", "save load",
+       "upload the file `save` wrote to the URL's bucket and key with Sedna's S3 settings "
+       "(S3_ENDPOINT_URL, ACCESS_KEY_ID, SECRET_ACCESS_KEY); in `load`, download it first",
+       "load.round-trip", "remote_urls", since="1.4"),
+    _c("remote.missing-object", "`load` of an `s3://` URL with no object raises "
+       "`FileNotFoundError` naming the URL; the model and its files stay as they were.",
+       "load", "turn the server's NoSuchKey into FileNotFoundError(url) before touching the "
+       "model or its folder", "load.round-trip", "remote_urls", since="1.4"),
+    _c("remote.bad-credentials", "With credentials the S3 server refuses, `save` and `load` "
+       "of an `s3://` URL raise an error naming the URL; nothing is uploaded, and the model "
+       "and its files stay as they were.", "save load",
+       "let the refusal propagate as an error naming the URL (PermissionError); download to "
+       "a temporary file and load it only once complete", "load.round-trip", "remote_urls",
+       since="1.4"),
+    _c("remote.endpoint-down", "With `S3_ENDPOINT_URL` naming an endpoint that is down, "
+       "`save` and `load` of an `s3://` URL raise an error naming the URL; the model and its "
+       "files stay as they were.", "save load",
+       "bound the client's retries and raise ConnectionError naming the URL; never fall back "
+       "to another model", "load.round-trip", "remote_urls", since="1.4"),
+    _c("remote.http-download", "`load` of an `http://` URL downloads the model, and the "
+       "backend then predicts bit-identically to the model served.", "load",
+       "download http(s) URLs (urllib) to a temporary file, then load that file",
+       "load.round-trip", "remote_urls", since="1.4"),
+    _c("remote.interrupted-upload", "An upload cut off part-way raises an error naming the "
+       "URL and leaves no object under the final key.", "save",
+       "upload in one PUT (or a multipart upload completed only at the end); never write a "
+       "placeholder or a part under the final key", "load.round-trip", "remote_urls",
+       since="1.4"),
+    _c("remote.no-secret-echo", "`ACCESS_KEY_ID` and `SECRET_ACCESS_KEY` never appear in an "
+       "error message, a log line or other output, whether the server accepts or refuses "
+       "them.", "save load",
+       "build messages from the URL and the server's error code only; never format the "
+       "credentials, the client or its request into messages or logs",
+       "load.round-trip", "remote_urls", since="1.4"),
     # -- sedna (the jobs' call shapes, one scenario per job) ---------------------------
     _c("sedna.incremental-learning", "Incremental learning works step by step: "
        "`train(train_data=, valid_data=)` gives a result that `model_info` reports as JSON; "

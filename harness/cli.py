@@ -62,6 +62,10 @@ def _run(args: argparse.Namespace, pytest_args: list[str]) -> int:
     argv += [f"--conformance-clause={glob}" for glob in args.clause]
     if args.isolate:
         argv.append("--conformance-isolate")
+    if args.s3_endpoint:
+        argv += ["--conformance-s3-endpoint", args.s3_endpoint]
+    if args.s3_bucket:
+        argv += ["--conformance-s3-bucket", args.s3_bucket]
     return int(pytest.main(argv + pytest_args))
 
 
@@ -90,6 +94,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--clause-timeout", type=float, default=DEFAULT_CLAUSE_TIMEOUT,
                      metavar="SECONDS", help="with --isolate, a clause running longer is "
                      f"reported timed_out (default {DEFAULT_CLAUSE_TIMEOUT:g})")
+    run.add_argument("--s3-endpoint", metavar="URL",
+                     help="run the remote.* clauses against this S3 endpoint (MinIO, Ceph, "
+                          "...), with ACCESS_KEY_ID and SECRET_ACCESS_KEY from the environment; "
+                          "default: a local S3 server on 127.0.0.1 (extra [remote])")
+    run.add_argument("--s3-bucket", metavar="NAME",
+                     help="with --s3-endpoint: a bucket the remote clauses may write to")
     commands.add_parser("list", help="print every clause with its sentence")
     commands.add_parser("schema", help="print the JSON Schema of conformance.json")
     return parser

@@ -47,6 +47,12 @@ def add_options(parser: pytest.Parser) -> None:
                     metavar="SECONDS",
                     help="in isolated runs, a clause running longer is reported timed_out "
                          f"(default {DEFAULT_CLAUSE_TIMEOUT:g})")
+    group.addoption("--conformance-s3-endpoint", metavar="URL",
+                    help="run the remote.* clauses against this S3 endpoint (MinIO, Ceph, ...) "
+                         "with ACCESS_KEY_ID and SECRET_ACCESS_KEY from the environment; "
+                         "default: a local S3 server on 127.0.0.1 (extra [remote])")
+    group.addoption("--conformance-s3-bucket", metavar="NAME",
+                    help="with --conformance-s3-endpoint: a bucket the clauses may write to")
     group.addoption(CHILD_OPTION, help=argparse.SUPPRESS)
 
 
@@ -63,6 +69,8 @@ class RunOptions:
     isolate: bool = False
     clause_timeout: float = DEFAULT_CLAUSE_TIMEOUT
     child_journal: str | None = None
+    s3_endpoint: str | None = None
+    s3_bucket: str | None = None
 
     @classmethod
     def from_config(cls, config: pytest.Config) -> RunOptions:
@@ -76,7 +84,9 @@ class RunOptions:
             hypothesis=config.getoption("conformance_hypothesis"),
             isolate=config.getoption("conformance_isolate"),
             clause_timeout=config.getoption("conformance_clause_timeout"),
-            child_journal=config.getoption("sedna_child_journal"))
+            child_journal=config.getoption("sedna_child_journal"),
+            s3_endpoint=config.getoption("conformance_s3_endpoint"),
+            s3_bucket=config.getoption("conformance_s3_bucket"))
         unknown = [g for g in options.clause_globs if not match(g)]
         if unknown:
             raise pytest.UsageError(f"--conformance-clause {unknown} match no clause id; "
@@ -84,6 +94,9 @@ class RunOptions:
         if not options.clause_timeout > 0:
             raise pytest.UsageError("--conformance-clause-timeout must be a positive number "
                                     f"of seconds, got {options.clause_timeout:g}")
+        if options.s3_endpoint and not options.s3_bucket:
+            raise pytest.UsageError("--conformance-s3-endpoint needs --conformance-s3-bucket, "
+                                    "a bucket the remote clauses may write to")
         if options.isolate and getattr(config.option, "dist", "no") != "no":
             raise pytest.UsageError("--conformance-isolate runs each profile in its own child "
                                     "process; drop -n/--dist (pytest-xdist) when isolating")

@@ -41,6 +41,10 @@ class Capabilities:
     enforced_permissions: bool = capability(
         "The backend's storage honours file permissions, so a folder made read-only stays "
         "read-only to it (as root, the clause saves in a child without root's override).")
+    remote_urls: bool = capability(
+        "The backend saves to `s3://` URLs and loads from `s3://` and `http(s)://` URLs, with "
+        "Sedna's S3 settings (`S3_ENDPOINT_URL`, `ACCESS_KEY_ID`, `SECRET_ACCESS_KEY`), as "
+        "models are kept in Sedna's deployments.")
     accepts_float64: bool = capability(
         "Float64 features are accepted and cast; without it they are refused with TypeError.")
 

@@ -26,7 +26,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from sedna_conformance.harness.profile import Profile
+from sedna_conformance.harness.profile import Capabilities, Profile
 
 __all__ = ["FEATURES", "LABELS", "LinearModel", "Table", "TableSplits", "TabularBackend",
            "make_tables", "profile"]
@@ -428,6 +428,7 @@ def profile() -> Profile:
     return Profile(name="foreign-tabular", backend=TabularBackend, estimator=LinearModel,
                    datasets=make_tables, quick_train_kwargs={"epochs": 1},
                    foreign_checkpoint=_foreign_checkpoint,
+                   capabilities=Capabilities(remote_urls=False),  # local files only
                    not_applicable={"weights.*": _NO_WEIGHTS,
                                    "sedna.federated-learning": "federated learning sends "
                                    "weights through get_weights/set_weights, which this "

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 
 from sedna_conformance.harness.discovery import offered
-from sedna_conformance.harness.profile import Profile
+from sedna_conformance.harness.profile import Capabilities, Profile
 from sedna_conformance.harness.template.backend import NumpyBackend
 from sedna_conformance.harness.template.data import make_splits
 from sedna_conformance.harness.template.estimator import SoftmaxRegression
@@ -28,4 +28,7 @@ def reference_profile() -> Profile:
     return Profile(name="numpy-reference", backend=NumpyBackend, estimator=SoftmaxRegression,
                    datasets=make_splits, architecture="softmax-regression",
                    quick_train_kwargs={"epochs": 1, "learning_rate": 0.01},
-                   foreign_checkpoint=_foreign_checkpoint)
+                   foreign_checkpoint=_foreign_checkpoint,
+                   # The template reads and writes local files only; a backend Sedna
+                   # deploys should also take s3:// and http(s):// model URLs.
+                   capabilities=Capabilities(remote_urls=False))

@@ -1,0 +1,195 @@
+"""Remote model URLs as Sedna's deployments use them: ``s3://bucket/key`` (upload and
+download) and ``http(s)://`` (download only).
+
+S3 is configured by Sedna's environment variables, read at each call: ``S3_ENDPOINT_URL``
+(default ``http://s3.amazonaws.com``; without a scheme it means ``https://``),
+``ACCESS_KEY_ID`` and ``SECRET_ACCESS_KEY`` (from the job's Secret). It goes through
+``minio``, the client Sedna itself uses, imported only when an ``s3://`` URL is used
+(extra ``[remote]``).
+
+* An upload is one S3 object write, which the server makes visible whole or not at all:
+  nothing is ever written under the final key part by part.
+* A download goes to a temporary file beside its destination, which then replaces the
+  destination atomically; a failed download leaves the destination as it was.
+* Errors name the URL and say what to check: a missing object is ``FileNotFoundError``,
+  refused credentials ``PermissionError``, an unreachable endpoint ``ConnectionError``, a
+  malformed or unsupported URL ``ValueError``. Credentials never appear in a message, and
+  the client's own exception (which may carry request details) is not chained.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlparse
+
+__all__ = ["download", "is_remote", "parse", "upload"]
+
+#: Seconds to wait for a connection, and for data, before giving up on an endpoint.
+TIMEOUTS = (5.0, 60.0)
+_REFUSED = {"AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch",
+            "InvalidToken", "ExpiredToken"}
+_MISSING = {"NoSuchKey", "NoSuchBucket", "NoSuchObject"}
+
+
+def is_remote(url: Any) -> bool:
+    """Whether ``url`` names a remote location (a scheme other than ``file``)."""
+    if not isinstance(url, str):
+        return False
+    scheme = urlparse(url).scheme
+    return len(scheme) > 1 and scheme != "file"
+
+
+@dataclass(frozen=True)
+class RemoteURL:
+    """A parsed remote model URL."""
+
+    url: str
+    scheme: str
+    bucket: str = ""
+    key: str = ""
+
+    @property
+    def name(self) -> str:
+        """The last part of the path: the file name the object is known by."""
+        return os.path.basename(urlparse(self.url).path.rstrip("/"))
+
+
+def parse(url: str, *, upload: bool = False, folder: bool = False) -> RemoteURL:
+    """Check ``url`` and split it; ``ValueError`` naming it when it cannot be used.
+    With ``folder``, a URL naming a folder (``s3://bucket/models/``) is accepted too.
+    """
+    parts = urlparse(url)
+    scheme = parts.scheme.lower()
+    if scheme == "s3":
+        key = parts.path.lstrip("/")
+        if not parts.netloc or (not folder and (not key or key.endswith("/"))):
+            raise ValueError(f"model_url {url!r} is not a usable S3 URL: expected "
+                             "s3://bucket/path/to/model-file")
+        return RemoteURL(url, scheme, parts.netloc, key)
+    if scheme in ("http", "https"):
+        if upload:
+            raise ValueError(f"model_url {url!r}: http(s) URLs are download-only; save to an "
+                             "s3://bucket/key URL or a local path instead")
+        if not parts.netloc or (not folder and not parts.path.strip("/")):
+            raise ValueError(f"model_url {url!r} is not a usable URL: expected "
+                             "http(s)://host/path/to/model-file")
+        return RemoteURL(url, scheme)
+    raise ValueError(f"model_url {url!r} has an unsupported scheme {parts.scheme!r}: use a "
+                     "local path, s3://bucket/key, or http(s):// (download only)")
+
+
+def _endpoint() -> tuple[str, bool, str]:
+    """``(host[:port], secure, printable endpoint)`` from ``S3_ENDPOINT_URL``."""
+    raw = os.getenv("S3_ENDPOINT_URL") or "http://s3.amazonaws.com"
+    if not raw.startswith(("http://", "https://")):
+        raw = "https://" + raw  # Sedna's rule: an endpoint without a scheme is https
+    parts = urlparse(raw)
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return netloc, parts.scheme == "https", f"{parts.scheme}://{netloc}"
+
+
+def _client(url: str) -> tuple[Any, str]:
+    """A minio client for Sedna's S3 settings, and the endpoint to name in errors."""
+    try:
+        import minio
+        import urllib3
+    except ImportError:
+        raise ImportError(f"model_url {url!r} is an s3:// URL, which needs the minio client: "
+                          "pip install 'sedna-conformance[remote]'") from None
+    netloc, secure, shown = _endpoint()
+    http = urllib3.PoolManager(
+        timeout=urllib3.Timeout(connect=TIMEOUTS[0], read=TIMEOUTS[1]),
+        retries=urllib3.Retry(total=2, backoff_factor=0.2, raise_on_status=False))
+    client = minio.Minio(netloc, access_key=os.getenv("ACCESS_KEY_ID") or None,
+                         secret_key=os.getenv("SECRET_ACCESS_KEY") or None, secure=secure,
+                         http_client=http)
+    return client, shown
+
+
+def _s3_error(error: Exception, url: str, action: str, endpoint: str) -> Exception:
+    """The error to raise for ``error`` from the client: it names the URL, never a secret."""
+    code = getattr(error, "code", None)
+    if code in _MISSING:
+        return FileNotFoundError(f"no object at {url} ({code} from {endpoint})")
+    if code in _REFUSED:
+        return PermissionError(
+            f"{action} {url} was refused by {endpoint} ({code}): check ACCESS_KEY_ID and "
+            "SECRET_ACCESS_KEY (the job's S3 Secret) and the bucket's policy")
+    if code is not None:
+        return OSError(f"{action} {url} failed: {endpoint} answered {code}")
+    return ConnectionError(
+        f"{action} {url} failed: the S3 endpoint {endpoint} (S3_ENDPOINT_URL) could not be "
+        f"reached or closed the connection ({type(error).__name__}); check that it is up "
+        "and the address is right")
+
+
+def upload(path: str, url: str) -> str:
+    """Upload the file at ``path`` to the ``s3://`` ``url`` as one object; return ``url``."""
+    where = parse(url, upload=True)
+    client, endpoint = _client(url)
+    try:
+        client.fput_object(where.bucket, where.key, path)
+    except Exception as error:  # the client's errors, translated below
+        raise _s3_error(error, url, "uploading to", endpoint) from None
+    return url
+
+
+def download(url: str, destination: str) -> str:
+    """Fetch ``url`` into ``destination`` (replaced atomically); return ``destination``."""
+    where = parse(url)
+    folder = os.path.dirname(os.path.abspath(destination))
+    os.makedirs(folder, exist_ok=True)
+    handle, partial = tempfile.mkstemp(prefix=f".{os.path.basename(destination)}.",
+                                       suffix=".part", dir=folder)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            if where.scheme == "s3":
+                _fetch_s3(where, out)
+            else:
+                _fetch_http(where, out)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(partial, destination)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.remove(partial)
+        raise
+    return destination
+
+
+def _fetch_s3(where: RemoteURL, out: Any) -> None:
+    client, endpoint = _client(where.url)
+    try:
+        response = client.get_object(where.bucket, where.key)
+        try:
+            shutil.copyfileobj(response, out)
+        finally:
+            response.close()
+            response.release_conn()
+    except Exception as error:
+        raise _s3_error(error, where.url, "downloading", endpoint) from None
+
+
+def _fetch_http(where: RemoteURL, out: Any) -> None:
+    try:
+        with urllib.request.urlopen(where.url, timeout=TIMEOUTS[1]) as response:
+            shutil.copyfileobj(response, out)
+    except urllib.error.HTTPError as error:
+        if error.code in (404, 410):
+            raise FileNotFoundError(f"no file at {where.url} (HTTP {error.code})") from None
+        if error.code in (401, 403):
+            raise PermissionError(f"downloading {where.url} was refused (HTTP "
+                                  f"{error.code})") from None
+        raise OSError(f"downloading {where.url} failed: HTTP {error.code}") from None
+    except (urllib.error.URLError, OSError) as error:
+        raise ConnectionError(f"downloading {where.url} failed: the server could not be "
+                              f"reached or closed the connection ({type(error).__name__})"
+                              ) from None

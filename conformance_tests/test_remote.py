@@ -1,0 +1,184 @@
+"""remote.*: model URLs in object storage, as Sedna's deployments keep models.
+
+Each clause runs the backend in a child process started with a worker's S3 settings in its
+environment, as Sedna starts each worker (a client built once per process, as upstream's
+is, is then judged fairly), against the run's S3 server (``s3_server``) and plain HTTP
+servers on 127.0.0.1. Messages quote what the backend printed with the credentials
+blanked out, so a report never carries them.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from typing import Any
+
+from sedna_conformance.harness.child import remote_steps
+from sedna_conformance.harness.clause_run import ClauseRun
+from sedna_conformance.harness.collection import clause
+from sedna_conformance.harness.storage import S3Server, closed_port, cutting_proxy, http_folder
+
+
+def _prefix(c: ClauseRun) -> str:
+    """A key prefix of this clause run's own."""
+    return f"{c.profile.name}/{c.clause.id}/{os.urandom(4).hex()}"
+
+
+def _run(c: ClauseRun, server: S3Server, steps: list[dict[str, str]],
+         **changes: str) -> dict[str, Any]:
+    """The child's report of ``steps`` (see :func:`remote_steps`), with the credentials of
+    ``server`` (and ``changes``) in its environment.
+    """
+    __tracebackhide__ = True
+    environment = server.environment(**changes)
+    with c.framework_time():  # the child imports the framework and runs the backend
+        report = remote_steps(c.run.spec_of(c.profile), c.profile.name, c.cache.checkpoint(),
+                              c.new_folder(f"worker-{os.urandom(3).hex()}"), steps,
+                              environment, c.log.calls)
+    if "crashed" in report:
+        c.fail(f"the worker child crashed: {_blank(report['crashed'], environment)}",
+               "a child reporting its steps")
+    return report
+
+
+def _blank(text: str, environment: dict[str, str]) -> str:
+    """``text`` with every credential of ``environment`` replaced by its variable's name."""
+    for name in ("SECRET_ACCESS_KEY", "ACCESS_KEY_ID"):
+        if environment.get(name):
+            text = text.replace(environment[name], f"<{name}>")
+    return text
+
+
+def _said(step: dict[str, Any], environment: dict[str, str]) -> str:
+    if step["error"] is None:
+        return f"{step['op']}({step['url']!r}) raised nothing"
+    return f"{step['op']}({step['url']!r}) raised {step['error']}: " \
+           f"{_blank(step['message'], environment)[:300]}"
+
+
+def _expect_clear_error(c: ClauseRun, step: dict[str, Any], report: dict[str, Any],
+                        environment: dict[str, str], kind: str = "Exception") -> None:
+    """The step raised ``kind`` naming its URL, and left the model and files alone."""
+    __tracebackhide__ = True
+    said = _said(step, environment)
+    c.expect(step["error"] is not None and kind in step["kinds"], said,
+             f"{kind} naming {step['url']!r}")
+    c.expect(step["url"] in step["message"], said, f"a message naming {step['url']!r}")
+    c.expect(step["model"] == step["before"], f"after {said}, the model predicts differently",
+             "the model as it was")
+    c.expect(step["files"] == report["files"], f"after {said}, the model folder changed "
+             f"from {sorted(report['files'])} to {sorted(step['files'])}",
+             "the model's files as they were")
+
+
+@clause("remote.round-trip")
+def test_round_trip(conformance, s3_server):
+    c = conformance
+    key = f"{_prefix(c)}/{{model_name}}"
+    report = _run(c, s3_server, [{"op": "save", "url": s3_server.url(key)},
+                                 {"op": "fresh-load", "url": s3_server.url(key)}])
+    saved, loaded = report["steps"]
+    env = s3_server.environment()
+    c.expect(saved["error"] is None and saved.get("returned") == saved["url"],
+             _said(saved, env) if saved["error"] else f"save returned {saved['returned']!r}",
+             f"the URL {saved['url']!r}")
+    stored = saved["url"].removeprefix(f"s3://{s3_server.bucket}/")
+    c.expect(s3_server.exists(stored), f"no object under {stored!r} after the save",
+             "the uploaded model")
+    c.expect(loaded["error"] is None, _said(loaded, env), "a fresh backend loading it")
+    c.expect(loaded["model"] == report["model"],
+             "the fresh backend predicts differently from the saved model",
+             "bit-identical predictions")
+
+
+@clause("remote.missing-object")
+def test_missing_object(conformance, s3_server):
+    c = conformance
+    report = _run(c, s3_server, [{"op": "load", "url": s3_server.url(
+        f"{_prefix(c)}/missing/{{model_name}}")}])
+    _expect_clear_error(c, report["steps"][0], report, s3_server.environment(),
+                        "FileNotFoundError")
+
+
+@clause("remote.bad-credentials")
+def test_bad_credentials(conformance, s3_server):
+    c = conformance
+    prefix = _prefix(c)
+    stored = s3_server.put(f"{prefix}/stored/{os.path.basename(c.cache.checkpoint())}",
+                           c.cache.checkpoint())
+    wrong = {"SECRET_ACCESS_KEY": "wrong-" + os.urandom(12).hex()}
+    report = _run(c, s3_server, [{"op": "save", "url": s3_server.url(f"{prefix}/new/m")},
+                                 {"op": "load", "url": stored}], **wrong)
+    environment = s3_server.environment(**wrong)
+    for step in report["steps"]:
+        _expect_clear_error(c, step, report, environment)
+    c.expect(not s3_server.keys(f"{prefix}/new/"),
+             f"objects {s3_server.keys(f'{prefix}/new/')} after a refused save",
+             "nothing uploaded")
+
+
+@clause("remote.endpoint-down")
+def test_endpoint_down(conformance, s3_server):
+    c = conformance
+    prefix = _prefix(c)
+    down = {"S3_ENDPOINT_URL": f"http://127.0.0.1:{closed_port()}"}
+    report = _run(c, s3_server, [{"op": "save", "url": s3_server.url(f"{prefix}/m")},
+                                 {"op": "load", "url": s3_server.url(f"{prefix}/m")}], **down)
+    for step in report["steps"]:
+        _expect_clear_error(c, step, report, s3_server.environment(**down))
+
+
+@clause("remote.http-download")
+def test_http_download(conformance, s3_server):
+    c = conformance
+    served = c.new_folder("served")
+    name = os.path.basename(c.cache.checkpoint())
+    shutil.copyfile(c.cache.checkpoint(), os.path.join(served, name))
+    with http_folder(served) as base:
+        report = _run(c, s3_server, [{"op": "fresh-load", "url": f"{base}/{name}"}])
+    loaded = report["steps"][0]
+    c.expect(loaded["error"] is None, _said(loaded, s3_server.environment()),
+             "a fresh backend loading it")
+    c.expect(loaded["model"] == report["model"],
+             "the backend predicts differently from the model served",
+             "bit-identical predictions")
+
+
+@clause("remote.interrupted-upload")
+def test_interrupted_upload(conformance, s3_server):
+    c = conformance
+    prefix = _prefix(c)
+    limit = max(1, os.path.getsize(c.cache.checkpoint()) // 2)
+    with cutting_proxy(s3_server.endpoint, limit) as proxy:
+        report = _run(c, s3_server, [{"op": "save", "url": s3_server.url(f"{prefix}/m")}],
+                      S3_ENDPOINT_URL=proxy)
+    step = report["steps"][0]
+    said = _said(step, s3_server.environment())
+    c.expect(step["error"] is not None and step["url"] in step["message"], said,
+             f"an error naming {step['url']!r} (the connection was cut after {limit} bytes)")
+    left = s3_server.keys(f"{prefix}/")
+    c.expect(not left, f"{said}, and left objects {left}", "no object under the final key")
+
+
+@clause("remote.no-secret-echo")
+def test_no_secret_echo(conformance, s3_server):
+    c = conformance
+    prefix = _prefix(c)
+    url = s3_server.url(f"{prefix}/{{model_name}}")
+    wrong = {"SECRET_ACCESS_KEY": "wrong-" + os.urandom(12).hex()}
+    runs = [("accepted", s3_server.environment(), _run(c, s3_server, [
+                {"op": "save", "url": url}, {"op": "fresh-load", "url": url},
+                {"op": "load", "url": s3_server.url(f"{prefix}/missing/m")}])),
+            ("refused", s3_server.environment(**wrong), _run(c, s3_server, [
+                {"op": "save", "url": url}, {"op": "load", "url": url}], **wrong))]
+    secrets = {"ACCESS_KEY_ID": s3_server.access_key,
+               "SECRET_ACCESS_KEY": s3_server.secret_key,
+               "the refused SECRET_ACCESS_KEY": wrong["SECRET_ACCESS_KEY"]}
+    for credentials, _, report in runs:
+        texts = {"the output and logs": report["output"]}
+        texts.update({f"the message of {s['op']}": s.get("message") or ""
+                      for s in report["steps"]})
+        for where, text in texts.items():
+            shown = [name for name, value in secrets.items() if value and value in text]
+            c.expect(not shown, f"{' and '.join(shown)} in {where} (credentials {credentials}; "
+                     "the value is not repeated here)", "no credential in any output")
