@@ -35,7 +35,7 @@ __all__ = ["download", "is_remote", "parse", "upload"]
 TIMEOUTS = (5.0, 60.0)
 _REFUSED = {"AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch",
             "InvalidToken", "ExpiredToken"}
-_MISSING = {"NoSuchKey", "NoSuchBucket", "NoSuchObject"}
+_MISSING = {"NoSuchKey", "NoSuchObject"}
 
 
 def is_remote(url: Any) -> bool:
@@ -117,6 +117,9 @@ def _client(url: str) -> tuple[Any, str]:
 def _s3_error(error: Exception, url: str, action: str, endpoint: str) -> Exception:
     """The error to raise for ``error`` from the client: it names the URL, never a secret."""
     code = getattr(error, "code", None)
+    if code == "NoSuchBucket":
+        return FileNotFoundError(f"{action} {url} failed: {endpoint} has no bucket "
+                                 f"{urlparse(url).netloc!r} ({code})")
     if code in _MISSING:
         return FileNotFoundError(f"no object at {url} ({code} from {endpoint})")
     if code in _REFUSED:

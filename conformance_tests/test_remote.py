@@ -41,6 +41,11 @@ def _run(c: ClauseRun, server: S3Server, steps: list[dict[str, str]],
     return report
 
 
+def _backend_file(c: ClauseRun) -> str:
+    """The trained model, saved by the backend itself (in its own format and name)."""
+    return str(c.backend(trained=True, label="saver").save())
+
+
 def _blank(text: str, environment: dict[str, str]) -> str:
     """``text`` with every credential of ``environment`` replaced by its variable's name."""
     for name in ("SECRET_ACCESS_KEY", "ACCESS_KEY_ID"):
@@ -104,8 +109,8 @@ def test_missing_object(conformance, s3_server):
 def test_bad_credentials(conformance, s3_server):
     c = conformance
     prefix = _prefix(c)
-    stored = s3_server.put(f"{prefix}/stored/{os.path.basename(c.cache.checkpoint())}",
-                           c.cache.checkpoint())
+    saved = _backend_file(c)
+    stored = s3_server.put(f"{prefix}/stored/{os.path.basename(saved)}", saved)
     wrong = {"SECRET_ACCESS_KEY": "wrong-" + os.urandom(12).hex()}
     report = _run(c, s3_server, [{"op": "save", "url": s3_server.url(f"{prefix}/new/m")},
                                  {"op": "load", "url": stored}], **wrong)
@@ -132,10 +137,11 @@ def test_endpoint_down(conformance, s3_server):
 def test_http_download(conformance, s3_server):
     c = conformance
     served = c.new_folder("served")
-    name = os.path.basename(c.cache.checkpoint())
-    shutil.copyfile(c.cache.checkpoint(), os.path.join(served, name))
+    saved = _backend_file(c)
+    shutil.copyfile(saved, os.path.join(served, os.path.basename(saved)))
     with http_folder(served) as base:
-        report = _run(c, s3_server, [{"op": "fresh-load", "url": f"{base}/{name}"}])
+        report = _run(c, s3_server, [{"op": "fresh-load",
+                                      "url": f"{base}/{os.path.basename(saved)}"}])
     loaded = report["steps"][0]
     c.expect(loaded["error"] is None, _said(loaded, s3_server.environment()),
              "a fresh backend loading it")
@@ -148,7 +154,7 @@ def test_http_download(conformance, s3_server):
 def test_interrupted_upload(conformance, s3_server):
     c = conformance
     prefix = _prefix(c)
-    limit = max(1, os.path.getsize(c.cache.checkpoint()) // 2)
+    limit = max(1, os.path.getsize(_backend_file(c)) // 2)
     with cutting_proxy(s3_server.endpoint, limit) as proxy:
         report = _run(c, s3_server, [{"op": "save", "url": s3_server.url(f"{prefix}/m")}],
                       S3_ENDPOINT_URL=proxy)

@@ -325,8 +325,9 @@ def remote_steps(spec: str, name: str, weights_from: str, folder: str,
     calls.append("subprocess (S3 settings in its environment): " + " ".join(command))
     done = subprocess.run(command, capture_output=True, text=True, timeout=600,
                           env={**os.environ, "GLOG_v": "3", **environment})
-    output = done.stdout + done.stderr
     lines = [line for line in done.stdout.splitlines() if line.startswith(_RESULT)]
+    output = "\n".join(line for line in done.stdout.splitlines()
+                       if not line.startswith(_RESULT)) + "\n" + done.stderr
     if not lines:
         tail = (done.stderr.strip().splitlines() or [f"exit {done.returncode}"])[-1]
         return {"crashed": tail[:300], "output": output}

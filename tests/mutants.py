@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from sedna_conformance.backends import BackendBase, MSBackend
+from sedna_conformance.backends import BackendBase, MSBackend, remote
 from sedna_conformance.backends.checkpoint import write_checkpoint
 from sedna_conformance.backends.registry import backend_class
 from sedna_conformance.backends.weights import check_weights
@@ -635,6 +635,69 @@ def _reversed_set(self: MSBackend, weights: Any) -> None:
 
 
 #: clause id -> (what the mutant does, the backend class or set_backend it swaps in).
+def _uploads_other_weights(self: MSBackend, model_url: str = "",
+                           model_name: str | None = None) -> str:
+    if not remote.is_remote(model_url):
+        return MSBackend.save(self, model_url, model_name)
+    access = self._weights()
+    held = access.get()
+    _perturb(self)
+    try:
+        return MSBackend.save(self, model_url, model_name)
+    finally:
+        access.set(held)
+
+
+def _load_remote_missing_silent(self: MSBackend, model_url: str = "",
+                                model_name: str | None = None, **kwargs: Any) -> None:
+    try:
+        MSBackend.load(self, model_url, model_name, **kwargs)
+    except FileNotFoundError:
+        if not remote.is_remote(model_url):
+            raise
+
+
+def _refusal_without_url(method: str) -> Callable[..., Any]:
+    def call(self: MSBackend, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return getattr(MSBackend, method)(self, *args, **kwargs)
+        except PermissionError:
+            raise PermissionError("access denied") from None
+    return call
+
+
+def _load_local_when_unreachable(self: MSBackend, model_url: str = "",
+                                 model_name: str | None = None, **kwargs: Any) -> None:
+    try:
+        MSBackend.load(self, model_url, model_name, **kwargs)
+    except ConnectionError:
+        MSBackend.load(self)  # "offline mode": the model already in model_save_path
+
+
+def _load_http_from_folder(self: MSBackend, model_url: str = "",
+                           model_name: str | None = None, **kwargs: Any) -> None:
+    if model_url.startswith(("http://", "https://")):
+        model_url = ""  # the file of that name in model_save_path
+    MSBackend.load(self, model_url, model_name, **kwargs)
+
+
+def _save_placeholder_first(self: MSBackend, model_url: str = "",
+                            model_name: str | None = None) -> str:
+    if model_url.startswith("s3://"):
+        with tempfile.NamedTemporaryFile() as empty:
+            remote.upload(empty.name, model_url)  # "reserve" the key
+    return MSBackend.save(self, model_url, model_name)
+
+
+def _refusal_naming_key(method: str) -> Callable[..., Any]:
+    def call(self: MSBackend, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return getattr(MSBackend, method)(self, *args, **kwargs)
+        except PermissionError as error:
+            raise PermissionError(f"{error} (as {os.environ.get('ACCESS_KEY_ID')})") from None
+    return call
+
+
 MUTANTS: dict[str, tuple[str, dict[str, Any]]] = {
     "construct.accepts-class": ("never instantiates a class estimator",
                                 {"backend": _subclass("M", _instance=_Mutants.never_instantiates)}),
@@ -802,6 +865,22 @@ MUTANTS: dict[str, tuple[str, dict[str, Any]]] = {
                                {"backend": _subclass("M", train=_train_crashes_without_data)}),
     "sedna.set-backend-job": ("set_backend builds the backend with fine_tune=False",
                               {"set_backend": _mutant_set_backend(fine_tune=False)}),
+    "remote.round-trip": ("uploads slightly different weights than it holds",
+                          {"backend": _subclass("M", save=_uploads_other_weights)}),
+    "remote.missing-object": ("a missing remote object is silent",
+                              {"backend": _subclass("M", load=_load_remote_missing_silent)}),
+    "remote.bad-credentials": ("a refusal says only 'access denied'",
+                               {"backend": _subclass("M", save=_refusal_without_url("save"),
+                                                     load=_refusal_without_url("load"))}),
+    "remote.endpoint-down": ("loads its local model when the endpoint is unreachable",
+                             {"backend": _subclass("M", load=_load_local_when_unreachable)}),
+    "remote.http-download": ("loads an http URL's file name from its own folder",
+                             {"backend": _subclass("M", load=_load_http_from_folder)}),
+    "remote.interrupted-upload": ("writes an empty placeholder under the key first",
+                                  {"backend": _subclass("M", save=_save_placeholder_first)}),
+    "remote.no-secret-echo": ("a refusal names the access key it used",
+                              {"backend": _subclass("M", save=_refusal_naming_key("save"),
+                                                    load=_refusal_naming_key("load"))}),
     "interop.checkpoint": ("saves parameter names with a 'backbone.' prefix only it strips",
                            {"backend": _subclass("M", save=_save_prefixed, load=_load_prefixed)}),
     "interop.weights": ("get_weights/set_weights in reverse layer order",
@@ -820,6 +899,13 @@ def mutant_name(clause_id: str) -> str:
 
 #: Clauses that start child processes: the zoo runs them only on the storage mutants.
 SUBPROCESS_CLAUSES = ("ckpt.interrupted-save", "ckpt.concurrent-saves", "ckpt.read-only-folder")
+#: The remote clauses (a worker child each): the zoo runs them only on their own mutants.
+REMOTE_CLAUSES = tuple(c for c in MUTANTS if c.startswith("remote."))
+
+
+def remote_mutant_profiles() -> list[Profile]:
+    """The mutants of the remote clauses."""
+    return [p for p in mutant_profiles() if p.name.startswith("mutant-remote.")]
 
 
 def storage_mutant_profiles() -> list[Profile]:

@@ -14,9 +14,9 @@ from sedna_conformance.harness.clauses import CLAUSES
 from sedna_conformance.harness.isolation import Journal, Watchdog, child_arguments
 from sedna_conformance.harness.results import report_schema
 from tests.conformance_run import ROOT, run_suite
-from tests.mutants import CRASH_MUTANTS, SUBPROCESS_CLAUSES
+from tests.mutants import CRASH_MUTANTS, REMOTE_CLAUSES, SUBPROCESS_CLAUSES
 
-_NOT_SUBPROCESS = ("-k", f"not ({' or '.join(SUBPROCESS_CLAUSES)})")
+_NOT_SUBPROCESS = ("-k", f"not ({' or '.join(SUBPROCESS_CLAUSES + REMOTE_CLAUSES)})")
 
 
 @pytest.fixture(scope="module")

@@ -1,8 +1,8 @@
 """Every clause can fail: its mutant is flagged by exactly that clause.
 
-The zoo runs in two passes to stay fast: every mutant against every clause except the
-three that start child processes, then those three against the storage mutants
-(save/load/ckpt) and the base. A third run judges a backend without ``get_weights``
+The zoo runs in three passes to stay fast: every mutant against every clause except those
+that start child processes; the three checkpoint ones against the storage mutants
+(save/load/ckpt) and the base; the remote ones against their own mutants and the base. A third run judges a backend without ``get_weights``
 (through predictions) and its mutants.
 """
 
@@ -12,13 +12,21 @@ import pytest
 
 from sedna_conformance.harness.clauses import CLAUSES, prerequisites
 from tests.conformance_run import run_suite
-from tests.mutants import MUTANTS, NO_WEIGHTS_MUTANTS, SUBPROCESS_CLAUSES, mutant_name
+from tests.mutants import (
+    MUTANTS,
+    NO_WEIGHTS_MUTANTS,
+    REMOTE_CLAUSES,
+    SUBPROCESS_CLAUSES,
+    mutant_name,
+)
 
 pytestmark = pytest.mark.slow
 
-_SUBPROCESS = " or ".join(SUBPROCESS_CLAUSES)
-_WITH_PREREQUISITES = " or ".join(sorted({p for c in SUBPROCESS_CLAUSES
-                                          for p in [c, *prerequisites(c, "weights")]}))
+_SUBPROCESS = " or ".join(SUBPROCESS_CLAUSES + REMOTE_CLAUSES)
+
+
+def _with_prerequisites(clauses: tuple[str, ...]) -> str:
+    return " or ".join(sorted({p for c in clauses for p in [c, *prerequisites(c, "weights")]}))
 
 
 @pytest.fixture(scope="module")
@@ -27,11 +35,15 @@ def zoo(tmp_path_factory):
                             "tests.profiles:zoo_base", extra=("-k", f"not ({_SUBPROCESS})"))
     second, out2 = run_suite(str(tmp_path_factory.mktemp("zoo-subprocess")),
                              "tests.mutants:storage_mutant_profiles", "tests.profiles:zoo_base",
-                             extra=("-k", _WITH_PREREQUISITES))
+                             extra=("-k", _with_prerequisites(SUBPROCESS_CLAUSES)))
+    third, out3 = run_suite(str(tmp_path_factory.mktemp("zoo-remote")),
+                            "tests.mutants:remote_mutant_profiles", "tests.profiles:zoo_base",
+                            extra=("-k", _with_prerequisites(REMOTE_CLAUSES)))
     merged = {name: dict(profile["clauses"]) for name, profile in first["profiles"].items()}
-    for name, profile in second["profiles"].items():
-        merged.setdefault(name, {}).update(profile["clauses"])
-    return merged, out1 + out2
+    for later in (second, third):
+        for name, profile in later["profiles"].items():
+            merged.setdefault(name, {}).update(profile["clauses"])
+    return merged, out1 + out2 + out3
 
 
 def test_every_clause_has_a_mutant():
@@ -49,7 +61,7 @@ def test_the_zoo_base_passes_every_clause(zoo):
 def test_mutant_is_caught_by_exactly_its_clause(zoo, clause_id):
     merged, _ = zoo
     clauses = merged[mutant_name(clause_id)]
-    if clause_id in SUBPROCESS_CLAUSES:
+    if clause_id in SUBPROCESS_CLAUSES + REMOTE_CLAUSES:
         assert clause_id in clauses
     assert clauses[clause_id]["status"] == "failed", clauses[clause_id]
     assert clauses[clause_id]["message"].startswith(f"[{clause_id}] observed ")
