@@ -14,11 +14,12 @@ from tests.conformance_run import ROOT
 pytestmark = pytest.mark.slow
 
 
-@pytest.mark.parametrize("backend", ["mindspore", "tinyms"])
-def test_incremental_round_improves_accuracy_on_new_data(backend, tmp_path):
+@pytest.mark.parametrize(("backend", "storage"), [("mindspore", ()), ("tinyms", ("--local-s3",))])
+def test_incremental_round_improves_accuracy_on_new_data(backend, storage, tmp_path):
+    """TinyMS keeps its models in a local S3 server (started by the demo on 127.0.0.1)."""
     done = subprocess.run(
         [sys.executable, os.path.join(ROOT, "examples", "incremental_learning", "run.py"),
-         "--backend", backend, "--quick", "--output", str(tmp_path)],
+         "--backend", backend, "--quick", "--output", str(tmp_path), *storage],
         capture_output=True, text=True, cwd=tmp_path, timeout=600,
         env={**os.environ, "GLOG_v": "3"})
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
@@ -29,3 +30,8 @@ def test_incremental_round_improves_accuracy_on_new_data(backend, tmp_path):
     assert results["deployed"] == "incremental"
     assert (tmp_path / "accuracy.png").stat().st_size > 0
     assert "| incremental |" in done.stdout
+    if storage:
+        assert [r["url"] for r in results["rounds"]] == [
+            "s3://sedna-conformance/demo/base/base.ckpt",
+            "s3://sedna-conformance/demo/incremental/incremental.ckpt"]
+        assert not os.path.exists(tmp_path / "base"), "models were kept on local files"

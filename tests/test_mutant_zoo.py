@@ -25,8 +25,11 @@ pytestmark = pytest.mark.slow
 _SUBPROCESS = " or ".join(SUBPROCESS_CLAUSES + REMOTE_CLAUSES)
 
 
-def _with_prerequisites(clauses: tuple[str, ...]) -> str:
-    return " or ".join(sorted({p for c in clauses for p in [c, *prerequisites(c, "weights")]}))
+def _with_prerequisites(clauses: tuple[str, ...]) -> tuple[str, ...]:
+    """``--clause`` options selecting ``clauses`` and their prerequisites (by clause id:
+    ``-k`` would also match the mutants' names)."""
+    chosen = sorted({p for c in clauses for p in [c, *prerequisites(c, "weights")]})
+    return tuple(option for c in chosen for option in ("--clause", c))
 
 
 @pytest.fixture(scope="module")
@@ -35,10 +38,10 @@ def zoo(tmp_path_factory):
                             "tests.profiles:zoo_base", extra=("-k", f"not ({_SUBPROCESS})"))
     second, out2 = run_suite(str(tmp_path_factory.mktemp("zoo-subprocess")),
                              "tests.mutants:storage_mutant_profiles", "tests.profiles:zoo_base",
-                             extra=("-k", _with_prerequisites(SUBPROCESS_CLAUSES)))
+                             extra=_with_prerequisites(SUBPROCESS_CLAUSES))
     third, out3 = run_suite(str(tmp_path_factory.mktemp("zoo-remote")),
                             "tests.mutants:remote_mutant_profiles", "tests.profiles:zoo_base",
-                            extra=("-k", _with_prerequisites(REMOTE_CLAUSES)))
+                            extra=_with_prerequisites(REMOTE_CLAUSES))
     merged = {name: dict(profile["clauses"]) for name, profile in first["profiles"].items()}
     for later in (second, third):
         for name, profile in later["profiles"].items():

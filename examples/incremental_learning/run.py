@@ -10,6 +10,10 @@ deployment (save, then load into a fresh backend, as the inference worker does) 
 inference on a few samples. Prints a table per round, writes ``results.json`` and an
 accuracy plot (``accuracy.png``) into ``--output``.
 
+``--model-url s3://bucket/demo`` keeps the models in object storage (Sedna's
+``S3_ENDPOINT_URL``, ``ACCESS_KEY_ID``, ``SECRET_ACCESS_KEY``); ``--local-s3`` starts a
+local S3 server on 127.0.0.1 for the run and keeps them there.
+
 ``--through-sedna`` runs the same loop through upstream KubeEdge Sedna's own
 ``IncrementalLearning`` job (its ``train``, ``evaluate`` and ``inference``), after
 ``install_into_sedna()``; upstream comes from ``SEDNA_SOURCE`` (a kubeedge/sedna checkout)
@@ -20,6 +24,7 @@ Outside Kubernetes each job's report to its local controller fails and is logged
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -105,8 +110,10 @@ class SednaJobs:
         return result
 
 
-def run(backend: str, quick: bool, output: str, through_sedna: bool = False) -> dict[str, Any]:
-    """The whole loop; returns what ``results.json`` holds."""
+def run(backend: str, quick: bool, output: str, through_sedna: bool = False,
+        model_url: str | None = None) -> dict[str, Any]:
+    """The whole loop; returns what ``results.json`` holds. With ``model_url`` (a folder
+    URL such as ``s3://bucket/demo``) the models are kept there instead of ``output``."""
     if through_sedna:
         return run_through_sedna(backend, quick, output)
     from tqdm import tqdm
@@ -131,7 +138,8 @@ def run(backend: str, quick: bool, output: str, through_sedna: bool = False) -> 
                            model_name="base.ckpt")
     trainer.train(train_data=old_train, valid_data=old_valid,
                   epochs=settings["base_epochs"])
-    base_url = trainer.save(os.path.join(output, "base", "base.ckpt"))
+    store = model_url.rstrip("/") if model_url else output
+    base_url = trainer.save(f"{store}/base/base.ckpt")
     seconds = time.perf_counter() - started
     rounds.append(Round("base", base_url, *_evaluate(estimator, base_url, old_test, new_test),
                         seconds))
@@ -144,7 +152,7 @@ def run(backend: str, quick: bool, output: str, through_sedna: bool = False) -> 
                                model_name="base.ckpt")
     incremental.train(train_data=new_train, valid_data=None,
                       epochs=settings["incremental_epochs"])
-    new_url = incremental.save(os.path.join(output, "incremental", "incremental.ckpt"))
+    new_url = incremental.save(f"{store}/incremental/incremental.ckpt")
     seconds = time.perf_counter() - started
     rounds.append(Round("incremental", new_url,
                         *_evaluate(estimator, new_url, old_test, new_test), seconds))
@@ -161,7 +169,8 @@ def run(backend: str, quick: bool, output: str, through_sedna: bool = False) -> 
     predicted = server.predict(sample, kwargs={"request": "demo"}).argmax(axis=1)
     steps.update()
     steps.close()
-    return {"backend": backend, "quick": quick, "rounds": [asdict(r) for r in rounds],
+    return {"backend": backend, "quick": quick, "model_url": model_url,
+            "rounds": [asdict(r) for r in rounds],
             "deployed": best.model, "predicted": predicted.tolist(),
             "truth": new_test.y[:8].tolist()}
 
@@ -234,9 +243,24 @@ def main(argv: list[str] | None = None) -> int:
                         help="folder for models, results.json and accuracy.png")
     parser.add_argument("--through-sedna", action="store_true",
                         help="run through upstream Sedna's IncrementalLearning (SEDNA_SOURCE)")
+    parser.add_argument("--model-url", metavar="URL",
+                        help="keep the models in object storage, e.g. s3://bucket/demo "
+                             "(S3_ENDPOINT_URL, ACCESS_KEY_ID, SECRET_ACCESS_KEY as in Sedna)")
+    parser.add_argument("--local-s3", action="store_true",
+                        help="start a local S3 server on 127.0.0.1 for this run (extra "
+                             "[remote]) and keep the models there (default s3://"
+                             "sedna-conformance/demo)")
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    results = run(args.backend, args.quick, os.path.abspath(args.output), args.through_sedna)
+    with contextlib.ExitStack() as stack:
+        if args.local_s3:
+            from sedna_conformance.harness.storage import local_s3
+
+            server = stack.enter_context(local_s3())
+            os.environ.update(server.environment())
+            args.model_url = args.model_url or server.url("demo")
+        results = run(args.backend, args.quick, os.path.abspath(args.output),
+                      args.through_sedna, args.model_url)
     results["total_seconds"] = round(time.perf_counter() - started, 1)
     print("\n" + table(results))
     print(f"\ndeployed: {results['deployed']}; predictions on 8 new samples "
