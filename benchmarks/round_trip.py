@@ -3,10 +3,16 @@
 Run: ``python benchmarks/round_trip.py`` (inside the tox environment). Prints one
 line per backend: training (default settings, graph mode), save, load into a new
 backend, and the training accuracy reached.
+
+``--s3``: instead, the save/load round trip through a local S3 server on 127.0.0.1
+(``save(model_url="s3://...")``, then ``load`` of it into a fresh backend), median of 5.
 """
 
 from __future__ import annotations
 
+import os
+import statistics
+import sys
 import tempfile
 import time
 
@@ -40,5 +46,33 @@ def main() -> None:
                   f"train accuracy {accuracy:.3f}  bit-identical after load: {same}")
 
 
+def main_s3() -> None:
+    """The round trip through the local S3 server."""
+    from sedna_conformance.harness.storage import local_s3
+
+    splits = make_splits()
+    with local_s3() as server:
+        os.environ.update(server.environment())
+        for backend_class, estimator in ((MSBackend, MobileNetV2MS),
+                                         (TinyMSBackend, MobileNetV2TinyMS)):
+            backend = backend_class(estimator=estimator, model_save_path=tempfile.mkdtemp())
+            backend.train(splits.train, epochs=1)
+            saves, loads = [], []
+            for attempt in range(5):
+                url = server.url(f"bench/{backend_class.__name__}/{attempt}/model.ckpt")
+                start = time.perf_counter()
+                backend.save(model_url=url)
+                saves.append(time.perf_counter() - start)
+                fresh = backend_class(estimator=estimator, model_save_path=tempfile.mkdtemp())
+                start = time.perf_counter()
+                fresh.load(model_url=url)
+                loads.append(time.perf_counter() - start)
+            same = np.array_equal(fresh.predict(splits.test.x), backend.predict(splits.test.x))
+            size = server._client.head_object(Bucket=server.bucket, Key=url.split("/", 3)[3])
+            print(f"{backend_class.__name__:14} S3 save {statistics.median(saves):5.3f} s  "
+                  f"load {statistics.median(loads):5.3f} s  ({size['ContentLength']} bytes; "
+                  f"median of 5)  bit-identical after load: {same}")
+
+
 if __name__ == "__main__":
-    main()
+    main_s3() if "--s3" in sys.argv[1:] else main()

@@ -23,8 +23,10 @@ pytestmark = pytest.mark.slow
 
 SPEC = "sedna_conformance.fixtures.upstream:upstream_profiles"
 #: Upstream MSBackend clauses (the acceptance) that must fail and that must pass.
-MINDSPORE_FAIL = ("train.fine-tune-from-checkpoint", "load.missing-raises", "weights.stable")
-MINDSPORE_PASS = ("predict.deterministic", "load.round-trip", "load.second-load-replaces")
+MINDSPORE_FAIL = ("train.fine-tune-from-checkpoint", "load.missing-raises", "weights.stable",
+                  "remote.missing-object", "remote.bad-credentials")
+MINDSPORE_PASS = ("predict.deterministic", "load.round-trip", "load.second-load-replaces",
+                  "remote.round-trip", "remote.http-download", "remote.no-secret-echo")
 #: The Sedna jobs resting on clauses upstream fails (incremental learning on
 #: evaluate.model-path, the set_backend job through it, multi-task on save.any-extension).
 MAX_BLOCKED = 3
