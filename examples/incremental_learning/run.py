@@ -113,7 +113,8 @@ class SednaJobs:
 def run(backend: str, quick: bool, output: str, through_sedna: bool = False,
         model_url: str | None = None) -> dict[str, Any]:
     """The whole loop; returns what ``results.json`` holds. With ``model_url`` (a folder
-    URL such as ``s3://bucket/demo``) the models are kept there instead of ``output``."""
+    URL such as ``s3://bucket/demo``) the models are kept there instead of ``output``.
+    """
     if through_sedna:
         return run_through_sedna(backend, quick, output)
     from tqdm import tqdm
