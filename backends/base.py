@@ -153,7 +153,8 @@ class BackendBase:
         """
         if remote.is_remote(self.model_save_path):
             url = self._remote_url(self.model_save_path, None)
-            destination = os.path.join(self._local_folder(), remote.parse(url).name)
+            destination = os.path.join(self._local_folder(),
+                                       self._local_name(remote.parse(url).name))
             try:
                 return remote.download(url, destination)
             except FileNotFoundError:
@@ -259,6 +260,10 @@ class BackendBase:
             target == self.model_save_path and not os.path.splitext(urlparse(target).path)[1])
         return target.rstrip("/") + "/" + name if folder else target
 
+    def _local_name(self, name: str) -> str:
+        """The local file name a downloaded model ``name`` is kept under."""
+        return name
+
     def _local_folder(self) -> str:
         """The local model folder: ``model_save_path``'s, or a private one when that is
         remote.
@@ -303,7 +308,7 @@ class BackendBase:
         os.makedirs(folder, exist_ok=True)
         staging = tempfile.mkdtemp(prefix=".sedna-download-", dir=folder)
         try:
-            name = remote.parse(url).name
+            name = self._local_name(remote.parse(url).name)
             downloaded = remote.download(url, os.path.join(staging, name))
             self._load_local(downloaded, **kwargs)
             os.replace(downloaded, os.path.join(folder, name))

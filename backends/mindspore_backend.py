@@ -95,6 +95,10 @@ class MSBackend(BackendBase):
         """A checkpoint save to ``path`` lands at ``path`` or ``path + ".ckpt"``."""
         return [path] if path.endswith(".ckpt") else [path, path + ".ckpt"]
 
+    def _local_name(self, name: str) -> str:
+        """A downloaded checkpoint keeps MindSpore's suffix (``.ckpt`` appended if missing)."""
+        return name if name.endswith(".ckpt") else name + ".ckpt"
+
     # -- the Sedna API ----------------------------------------------------------------
     def finetune(self) -> str | None:
         """Load the checkpoint at ``model_save_path`` if there is one; return its path."""

@@ -92,3 +92,18 @@ def test_the_local_servers_listen_on_loopback_only(s3):
     assert "secret" not in repr(s3).lower() and s3.secret_key not in repr(s3)
     with socket.create_connection(("127.0.0.1", int(s3.endpoint.rsplit(":", 1)[1]))):
         pass
+
+
+def test_a_mindspore_checkpoint_served_without_its_suffix_loads(tmp_path):
+    """``http://host/model`` (no ``.ckpt``): kept locally as ``model.ckpt`` and loaded."""
+    from sedna_conformance.backends import MSBackend
+    from sedna_conformance.fixtures.estimators import LeNet5MS
+
+    served = tmp_path / "served"
+    served.mkdir()
+    saved = MSBackend(estimator=LeNet5MS, model_save_path=str(tmp_path / "a")).save()
+    os.replace(saved, served / "model")
+    fresh = MSBackend(estimator=LeNet5MS, model_save_path=str(tmp_path / "b"))
+    with http_folder(str(served)) as base:
+        fresh.load(model_url=f"{base}/model")
+    assert os.listdir(tmp_path / "b") == ["model.ckpt"]
