@@ -25,6 +25,7 @@ import inspect
 import os
 import shutil
 import tempfile
+import warnings
 from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import urlparse
@@ -304,16 +305,34 @@ class BackendBase:
             return
         url = self._remote_url(target, model_name)
         remote.parse(url)
-        folder = self._local_folder()
-        os.makedirs(folder, exist_ok=True)
-        staging = tempfile.mkdtemp(prefix=".sedna-download-", dir=folder)
+        staging = tempfile.mkdtemp(prefix="sedna-download-")
         try:
             name = self._local_name(remote.parse(url).name)
             downloaded = remote.download(url, os.path.join(staging, name))
             self._load_local(downloaded, **kwargs)
-            os.replace(downloaded, os.path.join(folder, name))
+            self._keep_copy(downloaded, os.path.join(self._local_folder(), name), url)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
+
+    @staticmethod
+    def _keep_copy(downloaded: str, path: str, url: str) -> None:
+        """Replace ``path`` with the loaded download (atomically); a model folder that
+        cannot take it (read-only on an inference worker) only gets a warning.
+        """
+        try:
+            os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+            handle, partial = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.",
+                                               suffix=".part", dir=os.path.dirname(path) or ".")
+            os.close(handle)
+            try:
+                shutil.copyfile(downloaded, partial)
+                os.replace(partial, path)
+            finally:
+                with contextlib.suppress(OSError):
+                    os.remove(partial)
+        except OSError as error:
+            warnings.warn(f"the model from {remote.shown(url)} is loaded, but keeping a copy "
+                          f"at {path!r} failed: {error}", stacklevel=3)
 
     def _load_local(self, path: str, **kwargs: Any) -> None:
         """Load the existing local file ``path`` through ``estimator.load(model_url=path)``."""

@@ -115,7 +115,7 @@ class MSBackend(BackendBase):
         data: Sedna's lifelong learning wraps its task-processing objects in a backend
         and calls ``train()`` on them.
         """
-        if train_data is None and not _needs_no_arguments(getattr(self._runner, "train", None)):
+        if train_data is None and not _takes_no_data(getattr(self._runner, "train", None)):
             raise TypeError("train_data is required: pass the training data (an object with "
                             ".x and .y, or an (x, y) tuple)")
         try:
@@ -212,13 +212,16 @@ class MSBackend(BackendBase):
         access.set(check_weights(weights, access.get(), access.names))
 
 
-def _needs_no_arguments(func: Any) -> bool:
-    """Whether ``func`` can be called with no arguments (every parameter has a default)."""
+def _takes_no_data(func: Any) -> bool:
+    """Whether ``func`` is called with no data: it has no ``train_data`` parameter and
+    every parameter has a default (Sedna's task-processing objects' ``train(self)``).
+    """
     if not callable(func):
         return False
     try:
-        parameters = inspect.signature(func).parameters.values()
+        parameters = inspect.signature(func).parameters
     except (TypeError, ValueError):
         return False
-    return all(p.default is not p.empty or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
-               for p in parameters)
+    return "train_data" not in parameters and all(
+        p.default is not p.empty or p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD)
+        for p in parameters.values())

@@ -20,8 +20,8 @@ S3 is configured by Sedna's environment variables, read at each call: ``S3_ENDPO
 from __future__ import annotations
 
 import contextlib
+import http.client
 import os
-import shutil
 import tempfile
 import urllib.error
 import urllib.request
@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
 
-__all__ = ["download", "is_remote", "parse", "upload"]
+__all__ = ["download", "is_remote", "parse", "shown", "upload"]
 
 #: Seconds to wait for a connection, and for data, before giving up on an endpoint.
 TIMEOUTS = (5.0, 60.0)
@@ -67,21 +67,22 @@ def parse(url: str, *, upload: bool = False, folder: bool = False) -> RemoteURL:
     """
     parts = urlparse(url)
     scheme = parts.scheme.lower()
+    named = shown(url)
     if scheme == "s3":
         key = parts.path.lstrip("/")
         if not parts.netloc or (not folder and (not key or key.endswith("/"))):
-            raise ValueError(f"model_url {url!r} is not a usable S3 URL: expected "
+            raise ValueError(f"model_url {named!r} is not a usable S3 URL: expected "
                              "s3://bucket/path/to/model-file")
         return RemoteURL(url, scheme, parts.netloc, key)
     if scheme in ("http", "https"):
         if upload:
-            raise ValueError(f"model_url {url!r}: http(s) URLs are download-only; save to an "
+            raise ValueError(f"model_url {named!r}: http(s) URLs are download-only; save to an "
                              "s3://bucket/key URL or a local path instead")
         if not parts.netloc or (not folder and not parts.path.strip("/")):
-            raise ValueError(f"model_url {url!r} is not a usable URL: expected "
+            raise ValueError(f"model_url {named!r} is not a usable URL: expected "
                              "http(s)://host/path/to/model-file")
         return RemoteURL(url, scheme)
-    raise ValueError(f"model_url {url!r} has an unsupported scheme {parts.scheme!r}: use a "
+    raise ValueError(f"model_url {named!r} has an unsupported scheme {parts.scheme!r}: use a "
                      "local path, s3://bucket/key, or http(s):// (download only)")
 
 
@@ -114,8 +115,21 @@ def _client(url: str) -> tuple[Any, str]:
     return client, shown
 
 
+def shown(url: str) -> str:
+    """``url`` as messages print it: without user info or query (which may hold credentials,
+    as a presigned URL does).
+    """
+    parts = urlparse(url)
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return parts._replace(netloc=netloc, query="", params="", fragment="").geturl() \
+        if (parts.username or parts.password or parts.query) else url
+
+
 def _s3_error(error: Exception, url: str, action: str, endpoint: str) -> Exception:
     """The error to raise for ``error`` from the client: it names the URL, never a secret."""
+    import urllib3
+
     code = getattr(error, "code", None)
     if code == "NoSuchBucket":
         return FileNotFoundError(f"{action} {url} failed: {endpoint} has no bucket "
@@ -128,10 +142,16 @@ def _s3_error(error: Exception, url: str, action: str, endpoint: str) -> Excepti
             "SECRET_ACCESS_KEY (the job's S3 Secret) and the bucket's policy")
     if code is not None:
         return OSError(f"{action} {url} failed: {endpoint} answered {code}")
-    return ConnectionError(
-        f"{action} {url} failed: the S3 endpoint {endpoint} (S3_ENDPOINT_URL) could not be "
-        f"reached or closed the connection ({type(error).__name__}); check that it is up "
-        "and the address is right")
+    if isinstance(error, ValueError):  # the client refused the bucket or key name
+        return ValueError(f"model_url {url!r} is not a usable S3 URL ({error})")
+    if isinstance(error, (urllib3.exceptions.HTTPError, ConnectionError, TimeoutError)):
+        return ConnectionError(
+            f"{action} {url} failed: the S3 endpoint {endpoint} (S3_ENDPOINT_URL) could not "
+            f"be reached or closed the connection ({type(error).__name__}); check that it is "
+            "up and the address is right")
+    status = getattr(error, "status_code", None) or getattr(error, "_code", None)
+    return OSError(f"{action} {url} failed: {endpoint} gave an unusable answer "
+                   f"({type(error).__name__}{f', HTTP {status}' if status else ''})")
 
 
 def upload(path: str, url: str) -> str:
@@ -168,31 +188,69 @@ def download(url: str, destination: str) -> str:
     return destination
 
 
+def _copy(source: Any, out: Any, expected: int | None) -> int:
+    """Copy ``source`` into ``out``; only reading can raise a network error. Returns the
+    bytes read, or raises ``EOFError`` when fewer than ``expected`` came.
+    """
+    received = 0
+    while True:
+        block = source.read(1 << 20)
+        if not block:
+            break
+        received += len(block)
+        try:
+            out.write(block)
+        except OSError as error:  # a local failure (disk full, ...), not the network's
+            raise _LocalWriteError(error) from error
+    if expected is not None and received < expected:
+        raise EOFError(f"{received} of {expected} bytes")
+    return received
+
+
+class _LocalWriteError(Exception):
+    """Writing the downloaded bytes locally failed (carries the ``OSError``)."""
+
+
 def _fetch_s3(where: RemoteURL, out: Any) -> None:
     client, endpoint = _client(where.url)
     try:
         response = client.get_object(where.bucket, where.key)
         try:
-            shutil.copyfileobj(response, out)
+            length = response.headers.get("Content-Length")
+            _copy(response, out, int(length) if length else None)
         finally:
             response.close()
             response.release_conn()
+    except _LocalWriteError as error:
+        raise error.__cause__ from None  # type: ignore[misc]
+    except EOFError as error:
+        raise ConnectionError(f"downloading {where.url} failed: the connection to {endpoint} "
+                              f"closed early ({error})") from None
     except Exception as error:
         raise _s3_error(error, where.url, "downloading", endpoint) from None
 
 
 def _fetch_http(where: RemoteURL, out: Any) -> None:
+    url = shown(where.url)
     try:
         with urllib.request.urlopen(where.url, timeout=TIMEOUTS[1]) as response:
-            shutil.copyfileobj(response, out)
+            length = response.headers.get("Content-Length")
+            _copy(response, out, int(length) if length else None)
+    except _LocalWriteError as error:
+        raise error.__cause__ from None  # type: ignore[misc]
     except urllib.error.HTTPError as error:
         if error.code in (404, 410):
-            raise FileNotFoundError(f"no file at {where.url} (HTTP {error.code})") from None
+            raise FileNotFoundError(f"no file at {url} (HTTP {error.code})") from None
         if error.code in (401, 403):
-            raise PermissionError(f"downloading {where.url} was refused (HTTP "
+            raise PermissionError(f"downloading {url} was refused (HTTP "
                                   f"{error.code})") from None
-        raise OSError(f"downloading {where.url} failed: HTTP {error.code}") from None
-    except (urllib.error.URLError, OSError) as error:
-        raise ConnectionError(f"downloading {where.url} failed: the server could not be "
+        raise OSError(f"downloading {url} failed: HTTP {error.code}") from None
+    except http.client.InvalidURL:
+        raise ValueError(f"model_url {url!r} is not a usable URL") from None
+    except EOFError as error:
+        raise ConnectionError(f"downloading {url} failed: the connection closed early "
+                              f"({error})") from None
+    except (urllib.error.URLError, http.client.HTTPException, OSError) as error:
+        raise ConnectionError(f"downloading {url} failed: the server could not be "
                               f"reached or closed the connection ({type(error).__name__})"
                               ) from None

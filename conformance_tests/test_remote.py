@@ -13,6 +13,8 @@ import os
 import shutil
 from typing import Any
 
+import pytest
+
 from sedna_conformance.harness.child import remote_steps
 from sedna_conformance.harness.clause_run import ClauseRun
 from sedna_conformance.harness.collection import clause
@@ -153,8 +155,13 @@ def test_http_download(conformance, s3_server):
 @clause("remote.interrupted-upload")
 def test_interrupted_upload(conformance, s3_server):
     c = conformance
+    if not s3_server.endpoint.startswith("http://"):
+        pytest.skip(f"the cutting proxy speaks plain HTTP, and the S3 endpoint "
+                    f"{s3_server.endpoint} is not: run this clause against the local server")
     prefix = _prefix(c)
-    limit = max(1, os.path.getsize(_backend_file(c)) // 2)
+    # Half the model, and at most 1 MiB: a client uploading in parts (5 MiB and more) is
+    # cut in its first part.
+    limit = max(1, min(os.path.getsize(_backend_file(c)) // 2, 1 << 20))
     with cutting_proxy(s3_server.endpoint, limit) as proxy:
         report = _run(c, s3_server, [{"op": "save", "url": s3_server.url(f"{prefix}/m")}],
                       S3_ENDPOINT_URL=proxy)
@@ -162,8 +169,8 @@ def test_interrupted_upload(conformance, s3_server):
     said = _said(step, s3_server.environment())
     c.expect(step["error"] is not None and step["url"] in step["message"], said,
              f"an error naming {step['url']!r} (the connection was cut after {limit} bytes)")
-    left = s3_server.keys(f"{prefix}/")
-    c.expect(not left, f"{said}, and left objects {left}", "no object under the final key")
+    c.expect(not s3_server.exists(f"{prefix}/m"), f"{said}, and left an object under the key",
+             "no object under the final key")
 
 
 @clause("remote.no-secret-echo")
@@ -182,7 +189,8 @@ def test_no_secret_echo(conformance, s3_server):
                "the refused SECRET_ACCESS_KEY": wrong["SECRET_ACCESS_KEY"]}
     for credentials, _, report in runs:
         texts = {"the output and logs": report["output"]}
-        texts.update({f"the message of {s['op']}": s.get("message") or ""
+        texts.update({f"the error of {s['op']} or its traceback":
+                      (s.get("message") or "") + (s.get("trace") or "")
                       for s in report["steps"]})
         for where, text in texts.items():
             shown = [name for name, value in secrets.items() if value and value in text]

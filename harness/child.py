@@ -114,14 +114,19 @@ def _fingerprint(backend: Any, probe: Any) -> str:
     return hashlib.sha256(f"{out.dtype}{out.shape}".encode() + out.tobytes()).hexdigest()
 
 
-def _listing(folder: str) -> dict[str, list[int]]:
-    """Every file under ``folder``: ``[size, mtime_ns]`` by relative path."""
+def _listing(folder: str) -> dict[str, str]:
+    """Every file under ``folder``: the SHA-256 of its content by relative path (a file
+    rewritten with the same bytes counts as unchanged).
+    """
+    import hashlib
+
     found = {}
     for root, _, files in os.walk(folder):
         for name in files:
             path = os.path.join(root, name)
-            info = os.stat(path)
-            found[os.path.relpath(path, folder)] = [info.st_size, info.st_mtime_ns]
+            with open(path, "rb") as handle:
+                found[os.path.relpath(path, folder)] = hashlib.file_digest(
+                    handle, "sha256").hexdigest()
     return found
 
 
@@ -129,13 +134,15 @@ def _remote(args: argparse.Namespace) -> dict[str, Any]:
     """Run ``--steps`` (``save``/``load`` with ``url`` on the trained backend, or
     ``fresh-load`` into a backend on a fresh estimator) with the S3 settings this process
     started with, as a Sedna worker does; report each step's outcome and the model and
-    files after it. ``{model_name}`` in a URL is the backend's model name.
+    files after it (and the error's traceback, as a worker would log it). Logging is at
+    INFO, Sedna's level. ``{model_name}`` in a URL is the backend's model name.
     """
     import logging
+    import traceback
 
     from sedna_conformance.harness.discovery import load_profiles
 
-    logging.basicConfig(level=logging.DEBUG, stream=sys.stderr, force=True)
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, force=True)  # Sedna's level
     profile = next(p for p in load_profiles(args.profile) if p.name == args.name)
     probe = profile.datasets().test.x[:16]
     backend = _backend(args, fine_tune=False)
@@ -158,7 +165,8 @@ def _remote(args: argparse.Namespace) -> dict[str, Any]:
                 target.load(model_url=url)
         except Exception as error:
             outcome.update(error=type(error).__name__, message=str(error)[:1000],
-                           kinds=[k.__name__ for k in type(error).__mro__])
+                           kinds=[k.__name__ for k in type(error).__mro__],
+                           trace="".join(traceback.format_exception(error)))
         outcome.update(model=_fingerprint(target, probe), files=_listing(args.folder))
         report["steps"].append(outcome)
     return report

@@ -18,10 +18,13 @@ import http.server
 import importlib.util
 import json
 import os
+import select
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
+import urllib.parse
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -93,15 +96,20 @@ def local_s3() -> Iterator[S3Server]:
     a user allowed ``s3:*``, its key and the bucket; stop the server on exit.
     """
     # The first three requests (create the user, its policy, its key) go unauthenticated.
+    log = tempfile.TemporaryFile(mode="w+")
     server = subprocess.Popen(
         [sys.executable, "-m", "sedna_conformance.harness.s3_server"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True,
         env={**os.environ, "INITIAL_NO_AUTH_ACTION_COUNT": "3"})
     try:
         assert server.stdout is not None
-        line = server.stdout.readline().strip()
+        ready, _, _ = select.select([server.stdout], [], [], 120)
+        line = server.stdout.readline().strip() if ready else ""
         if not line.isdigit():
-            raise RuntimeError(f"the local S3 server did not start (it printed {line!r})")
+            log.seek(0)
+            said = (log.read().strip().splitlines() or ["nothing"])[-1][:300]
+            raise RuntimeError(f"the local S3 server did not start within 120 s (it said: "
+                               f"{said})")
         endpoint = f"http://127.0.0.1:{line}"
         key = _create_user(endpoint)
         found = S3Server(endpoint, key["AccessKeyId"], key["SecretAccessKey"])
@@ -115,6 +123,7 @@ def local_s3() -> Iterator[S3Server]:
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+        log.close()
 
 
 def _create_user(endpoint: str) -> dict[str, str]:
@@ -169,14 +178,19 @@ def http_folder(folder: str) -> Iterator[str]:
 
 @contextlib.contextmanager
 def cutting_proxy(endpoint: str, limit: int) -> Iterator[str]:
-    """A TCP proxy on 127.0.0.1 in front of ``endpoint`` (``http://host:port``) that passes
-    every request whole, except that a request whose body is longer than ``limit`` bytes is
-    cut after ``limit`` bytes: both connections are closed, as when a worker dies or the
+    """A TCP proxy on 127.0.0.1 in front of the plain-HTTP ``endpoint`` that passes every
+    request whole, except that a request whose body is longer than ``limit`` bytes is cut
+    after ``limit`` bytes: both connections are closed, as when a worker dies or the
     network fails during an upload. Yields the proxy's endpoint URL.
     """
-    host, port = endpoint.rsplit("//", 1)[1].rsplit(":", 1)
+    parts = urllib.parse.urlparse(endpoint)
+    if parts.scheme != "http" or not parts.hostname:
+        raise ValueError(f"the cutting proxy needs a plain http:// endpoint, got {endpoint!r}")
+    target = (parts.hostname, parts.port or 80)
     listener = socket.create_server(("127.0.0.1", 0))
     stop = threading.Event()
+    relays: list[threading.Thread] = []
+    sockets: list[socket.socket] = []
 
     def serve() -> None:
         listener.settimeout(0.2)
@@ -187,8 +201,11 @@ def cutting_proxy(endpoint: str, limit: int) -> Iterator[str]:
                 continue
             except OSError:
                 return
-            threading.Thread(target=_relay, args=(client, host, int(port), limit),
-                             daemon=True).start()
+            sockets.append(client)
+            relay = threading.Thread(target=_relay, args=(client, target, limit, sockets),
+                                     daemon=True)
+            relays.append(relay)
+            relay.start()
 
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
@@ -198,32 +215,48 @@ def cutting_proxy(endpoint: str, limit: int) -> Iterator[str]:
         stop.set()
         thread.join()
         listener.close()
+        for side in list(sockets):
+            _close(side)
+        for relay in relays:
+            relay.join(timeout=5)
 
 
-def _relay(client: socket.socket, host: str, port: int, limit: int) -> None:
-    upstream = socket.create_connection((host, port))
-    back = threading.Thread(target=_pipe, args=(upstream, client), daemon=True)
-    back.start()
-    reader = client.makefile("rb")
+def _relay(client: socket.socket, target: tuple[str, int], limit: int,
+           sockets: list[socket.socket]) -> None:
+    upstream = None
     try:
+        upstream = socket.create_connection(target)
+        sockets.append(upstream)
+        threading.Thread(target=_pipe, args=(upstream, client), daemon=True).start()
+        reader = client.makefile("rb")
         while True:
             head = _read_head(reader)
             if not head:
                 break
-            length = _content_length(head)
             upstream.sendall(head)
-            if length > limit or (length < 0 and b"chunked" in head.lower()):
+            headers = _headers(head)
+            if "chunked" in headers.get(b"transfer-encoding", b"").lower().decode("latin-1"):
+                if not _forward_chunked(reader, upstream, limit):
+                    break  # cut mid-body
+                continue
+            length = int(headers.get(b"content-length", b"0") or 0)
+            if length > limit:
                 upstream.sendall(reader.read(limit))
                 break  # cut: close both sides mid-body
             if length > 0:
                 upstream.sendall(reader.read(length))
-    except OSError:
+    except (OSError, ValueError):
         pass
     finally:
-        for side in (client, upstream):
-            with contextlib.suppress(OSError):
-                side.shutdown(socket.SHUT_RDWR)
-            side.close()
+        _close(client)
+        if upstream is not None:
+            _close(upstream)
+
+
+def _close(side: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        side.shutdown(socket.SHUT_RDWR)
+    side.close()
 
 
 def _read_head(reader: Any) -> bytes:
@@ -237,12 +270,28 @@ def _read_head(reader: Any) -> bytes:
             return b"".join(lines)
 
 
-def _content_length(head: bytes) -> int:
-    for line in head.split(b"\r\n"):
+def _headers(head: bytes) -> dict[bytes, bytes]:
+    found = {}
+    for line in head.split(b"\r\n")[1:]:
         name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-length":
-            return int(value.strip())
-    return -1
+        if value:
+            found[name.strip().lower()] = value.strip()
+    return found
+
+
+def _forward_chunked(reader: Any, upstream: socket.socket, limit: int) -> bool:
+    """Forward one chunked body; ``False`` if it was cut after ``limit`` body bytes."""
+    sent = 0
+    while True:
+        size_line = reader.readline(65536)
+        size = int(size_line.split(b";")[0].strip() or b"0", 16)
+        if sent + size > limit:
+            upstream.sendall(size_line + reader.read(limit - sent))
+            return False
+        upstream.sendall(size_line + reader.read(size + 2))  # the chunk and its CRLF
+        sent += size
+        if size == 0:
+            return True  # (a trailer, if any, ends with the empty line read above)
 
 
 def _pipe(source: socket.socket, target: socket.socket) -> None:

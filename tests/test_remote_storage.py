@@ -4,8 +4,10 @@ the servers the harness starts)."""
 
 from __future__ import annotations
 
+import http.server
 import os
 import socket
+import threading
 
 import numpy as np
 import pytest
@@ -107,3 +109,54 @@ def test_a_mindspore_checkpoint_served_without_its_suffix_loads(tmp_path):
     with http_folder(str(served)) as base:
         fresh.load(model_url=f"{base}/model")
     assert os.listdir(tmp_path / "b") == ["model.ckpt"]
+
+
+class _ShortHandler(http.server.BaseHTTPRequestHandler):
+    """Announces 100000 bytes, sends 5000 and closes."""
+
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Length", "100000")
+        self.end_headers()
+        self.wfile.write(b"x" * 5000)
+
+    def log_message(self, *args):
+        return None
+
+
+def test_a_download_cut_short_is_a_connection_error_and_changes_nothing(tmp_path):
+    backend = _trained(tmp_path)
+    path = backend.save()
+    content = open(path, "rb").read()
+    server = http.server.HTTPServer(("127.0.0.1", 0), _ShortHandler)
+    thread = threading.Thread(target=server.handle_request, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/{os.path.basename(path)}"
+    with pytest.raises(ConnectionError, match="closed early"):
+        backend.load(model_url=url)
+    thread.join(timeout=10)
+    server.server_close()
+    assert open(path, "rb").read() == content
+
+
+def test_credentials_in_a_url_are_never_echoed(tmp_path):
+    backend = _trained(tmp_path)
+    url = (f"http://user:hunter2@127.0.0.1:{closed_port()}/model.pkl"
+           "?X-Amz-Credential=AKIAEXAMPLE&X-Amz-Signature=s1gnature")
+    with pytest.raises(ConnectionError) as raised:
+        backend.load(model_url=url)
+    for secret in ("hunter2", "AKIAEXAMPLE", "s1gnature"):
+        assert secret not in str(raised.value)
+
+
+def test_a_model_folder_that_cannot_take_the_file_still_loads_from_a_url(worker, tmp_path):
+    """An inference worker's model folder may be read-only: the model still loads, and
+    the failed local copy is a warning. (A file where the folder should be blocks writing
+    even for root, who ignores file modes.)"""
+    url = _trained(tmp_path / "a").save(model_url=worker.url("ro/model.pkl"))
+    (tmp_path / "blocker").write_text("not a folder")
+    reader = BackendBase(estimator=SGDLogisticClassifier(),
+                         model_save_path=str(tmp_path / "blocker" / "models"))
+    with pytest.warns(UserWarning, match="keeping a copy"):
+        reader.load(model_url=url)
+    assert reader.has_load

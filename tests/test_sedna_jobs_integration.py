@@ -45,8 +45,8 @@ def step(name: str, backend_type: str, folder: str, **env: str) -> dict:
                    "LC_SERVER": f"http://127.0.0.1:{_closed_port()}", "JOB_NAME": "job",
                    "WORKER_NAME": f"{name}-worker", "GLOG_v": "3", **env}
     done = subprocess.run([sys.executable, "-m", "tests.sedna_job_steps", name, folder],
-                          capture_output=True, text=True, cwd=ROOT, env=environment,
-                          timeout=900)
+                          capture_output=True, text=True, cwd=folder, env=environment,
+                          timeout=900)  # in the job's folder: upstream writes relative files
     lines = [line for line in done.stdout.splitlines() if line.startswith("result ")]
     assert done.returncode == 0 and lines, done.stdout[-2000:] + done.stderr[-3000:]
     return json.loads(lines[-1].removeprefix("result "))
