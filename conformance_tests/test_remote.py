@@ -63,6 +63,16 @@ def _said(step: dict[str, Any], environment: dict[str, str]) -> str:
            f"{_blank(step['message'], environment)[:300]}"
 
 
+def _expect_same_model(c: ClauseRun, loaded: dict[str, Any], report: dict[str, Any],
+                       source: str, environment: dict[str, str]) -> None:
+    """The fresh backend of step ``loaded`` loaded and predicts as the trained model."""
+    __tracebackhide__ = True
+    c.expect(loaded["error"] is None, _said(loaded, environment), "a fresh backend loading it")
+    c.expect(loaded["model"] == report["model"],
+             f"the fresh backend predicts differently from {source}",
+             "bit-identical predictions")
+
+
 def _expect_clear_error(c: ClauseRun, step: dict[str, Any], report: dict[str, Any],
                         environment: dict[str, str], kind: str = "Exception") -> None:
     """The step raised ``kind`` naming its URL, and left the model and files alone."""
@@ -92,10 +102,7 @@ def test_round_trip(conformance, s3_server):
     stored = saved["url"].removeprefix(f"s3://{s3_server.bucket}/")
     c.expect(s3_server.exists(stored), f"no object under {stored!r} after the save",
              "the uploaded model")
-    c.expect(loaded["error"] is None, _said(loaded, env), "a fresh backend loading it")
-    c.expect(loaded["model"] == report["model"],
-             "the fresh backend predicts differently from the saved model",
-             "bit-identical predictions")
+    _expect_same_model(c, loaded, report, "the saved model", env)
 
 
 @clause("remote.missing-object")
@@ -144,12 +151,8 @@ def test_http_download(conformance, s3_server):
     with http_folder(served) as base:
         report = _run(c, s3_server, [{"op": "fresh-load",
                                       "url": f"{base}/{os.path.basename(saved)}"}])
-    loaded = report["steps"][0]
-    c.expect(loaded["error"] is None, _said(loaded, s3_server.environment()),
-             "a fresh backend loading it")
-    c.expect(loaded["model"] == report["model"],
-             "the backend predicts differently from the model served",
-             "bit-identical predictions")
+    _expect_same_model(c, report["steps"][0], report, "the model served",
+                       s3_server.environment())
 
 
 @clause("remote.interrupted-upload")
