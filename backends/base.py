@@ -73,6 +73,7 @@ class BackendBase:
         self.default_name: str | None = kwargs.pop("model_name", None)
         self.has_load = False
         self.options: dict[str, Any] = kwargs
+        self._private_folder: str | None = None  # the local model folder of a remote one
 
     # -- naming ---------------------------------------------------------------------
     @property
@@ -153,11 +154,10 @@ class BackendBase:
         private model folder first when ``model_save_path`` is remote), or ``None``.
         """
         if remote.is_remote(self.model_save_path):
-            url = self._remote_url(self.model_save_path, None)
-            destination = os.path.join(self._local_folder(),
-                                       self._local_name(remote.parse(url).name))
+            where = remote.parse(self._remote_url(self.model_save_path, None))
+            destination = os.path.join(self._local_folder(), self._local_name(where.name))
             try:
-                return remote.download(url, destination)
+                return remote.download(where.url, destination)
             except FileNotFoundError:
                 return None
         try:
@@ -227,12 +227,11 @@ class BackendBase:
         target = model_url or self.model_save_path
         if not remote.is_remote(target):
             return self._save_local(model_url, model_name)
-        url = self._remote_url(target, model_name)
-        remote.parse(url, upload=True)
+        where = remote.parse(self._remote_url(target, model_name), upload=True)
         folder = tempfile.mkdtemp(prefix="sedna-upload-")
         try:
-            written = self._save_local(os.path.join(folder, remote.parse(url).name), None)
-            return remote.upload(written, url)
+            written = self._save_local(os.path.join(folder, where.name), None)
+            return remote.upload(written, where.url)
         finally:
             shutil.rmtree(folder, ignore_errors=True)
 
@@ -266,16 +265,14 @@ class BackendBase:
         return name
 
     def _local_folder(self) -> str:
-        """The local model folder: ``model_save_path``'s, or a private one when that is
-        remote.
+        """The local model folder: where ``model_path()`` puts the model, or a private
+        folder when ``model_save_path`` is remote.
         """
         if not remote.is_remote(self.model_save_path):
-            path = os.fspath(self.model_save_path)
-            return path if os.path.isdir(path) or not os.path.splitext(path)[1] \
-                else os.path.dirname(path) or "."
-        if getattr(self, "_private_folder", None) is None:
+            return os.path.dirname(self.model_path()) or "."
+        if self._private_folder is None:
             self._private_folder = tempfile.mkdtemp(prefix="sedna-model-")
-        return str(self._private_folder)
+        return self._private_folder
 
     def _written_candidates(self, path: str) -> list[str]:
         """Where a save to ``path`` may have landed (frameworks append suffixes)."""
@@ -303,14 +300,13 @@ class BackendBase:
         if not remote.is_remote(target):
             self._load_local(self.resolve_existing(model_url, model_name), **kwargs)
             return
-        url = self._remote_url(target, model_name)
-        remote.parse(url)
+        where = remote.parse(self._remote_url(target, model_name))
         staging = tempfile.mkdtemp(prefix="sedna-download-")
         try:
-            name = self._local_name(remote.parse(url).name)
-            downloaded = remote.download(url, os.path.join(staging, name))
+            name = self._local_name(where.name)
+            downloaded = remote.download(where.url, os.path.join(staging, name))
             self._load_local(downloaded, **kwargs)
-            self._keep_copy(downloaded, os.path.join(self._local_folder(), name), url)
+            self._keep_copy(downloaded, os.path.join(self._local_folder(), name), where.url)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
 
@@ -320,16 +316,8 @@ class BackendBase:
         cannot take it (read-only on an inference worker) only gets a warning.
         """
         try:
-            os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-            handle, partial = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.",
-                                               suffix=".part", dir=os.path.dirname(path) or ".")
-            os.close(handle)
-            try:
-                shutil.copyfile(downloaded, partial)
-                os.replace(partial, path)
-            finally:
-                with contextlib.suppress(OSError):
-                    os.remove(partial)
+            with open(downloaded, "rb") as source, remote.atomic_file(path) as out:
+                shutil.copyfileobj(source, out)
         except OSError as error:
             warnings.warn(f"the model from {remote.shown(url)} is loaded, but keeping a copy "
                           f"at {path!r} failed: {error}", stacklevel=3)

@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from sedna_conformance.backends.base import BackendBase
-from sedna_conformance.backends.checkpoint import load_into, write_checkpoint
+from sedna_conformance.backends.checkpoint import checkpoint_file, load_into, write_checkpoint
 from sedna_conformance.backends.estimators import MindSporeEstimator
 from sedna_conformance.backends.weights import (
     WeightsAccess,
@@ -97,7 +97,7 @@ class MSBackend(BackendBase):
 
     def _local_name(self, name: str) -> str:
         """A downloaded checkpoint keeps MindSpore's suffix (``.ckpt`` appended if missing)."""
-        return name if name.endswith(".ckpt") else name + ".ckpt"
+        return checkpoint_file(name)
 
     # -- the Sedna API ----------------------------------------------------------------
     def finetune(self) -> str | None:

@@ -25,11 +25,12 @@ import os
 import tempfile
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlparse
 
-__all__ = ["download", "is_remote", "parse", "shown", "upload"]
+__all__ = ["atomic_file", "download", "is_remote", "parse", "shown", "upload"]
 
 #: Seconds to wait for a connection, and for data, before giving up on an endpoint.
 TIMEOUTS = (5.0, 60.0)
@@ -168,16 +169,27 @@ def upload(path: str, url: str) -> str:
 def download(url: str, destination: str) -> str:
     """Fetch ``url`` into ``destination`` (replaced atomically); return ``destination``."""
     where = parse(url)
+    with atomic_file(destination) as out:
+        if where.scheme == "s3":
+            _fetch_s3(where, out)
+        else:
+            _fetch_http(where, out)
+    return destination
+
+
+@contextlib.contextmanager
+def atomic_file(destination: str) -> Iterator[Any]:
+    """A binary file to write that replaces ``destination`` only once the body completes
+    (a temporary file beside it, fsync, ``os.replace``); if the body raises, nothing
+    changes and the temporary file is removed.
+    """
     folder = os.path.dirname(os.path.abspath(destination))
     os.makedirs(folder, exist_ok=True)
     handle, partial = tempfile.mkstemp(prefix=f".{os.path.basename(destination)}.",
                                        suffix=".part", dir=folder)
     try:
         with os.fdopen(handle, "wb") as out:
-            if where.scheme == "s3":
-                _fetch_s3(where, out)
-            else:
-                _fetch_http(where, out)
+            yield out
             out.flush()
             os.fsync(out.fileno())
         os.replace(partial, destination)
@@ -185,7 +197,6 @@ def download(url: str, destination: str) -> str:
         with contextlib.suppress(OSError):
             os.remove(partial)
         raise
-    return destination
 
 
 def _copy(source: Any, out: Any, expected: int | None) -> int:
