@@ -304,14 +304,12 @@ def save_once(spec: str, name: str, weights_from: str, folder: str,
                     os.chmod(os.path.join(root, entry), 0o700)
             shutil.rmtree(base, ignore_errors=True)
     out = done.stdout.splitlines()
-    lines = [line for line in out if line.startswith(_RESULT)]
-    if not lines:
-        tail = (done.stderr.strip().splitlines() or [f"exit {done.returncode}"])[-1]
+    report, tail = _reported(done)
+    if report is None:
         if base is not None and "ready" not in out:  # nobody could not even build it
             return {"skip": f"as root, the clause's child running as 'nobody' did not start "
-                            f"({tail[:300]})"}
-        return {"crashed": tail[:300], "started": "ready" in out}
-    report: dict[str, Any] = json.loads(lines[-1][len(_RESULT):])
+                            f"({tail})"}
+        return {"crashed": tail, "started": "ready" in out}
     if "unenforced" in report:
         return {"skip": f"as root, the clause's child cannot be bound by file modes: "
                         f"{report['unenforced']}"}
@@ -333,15 +331,22 @@ def remote_steps(spec: str, name: str, weights_from: str, folder: str,
     calls.append("subprocess (S3 settings in its environment): " + " ".join(command))
     done = subprocess.run(command, capture_output=True, text=True, timeout=600,
                           env={**os.environ, "GLOG_v": "3", **environment})
-    lines = [line for line in done.stdout.splitlines() if line.startswith(_RESULT)]
     output = "\n".join(line for line in done.stdout.splitlines()
                        if not line.startswith(_RESULT)) + "\n" + done.stderr
-    if not lines:
-        tail = (done.stderr.strip().splitlines() or [f"exit {done.returncode}"])[-1]
-        return {"crashed": tail[:300], "output": output}
-    report: dict[str, Any] = json.loads(lines[-1][len(_RESULT):])
+    report, tail = _reported(done)
+    if report is None:
+        return {"crashed": tail, "output": output}
     report["output"] = output
     return report
+
+
+def _reported(done: subprocess.CompletedProcess[str]) -> tuple[dict[str, Any] | None, str]:
+    """The child's last ``result {json}`` line, parsed (``None`` if it printed none), and
+    the last line of its stderr (or its exit status), for saying why.
+    """
+    lines = [line for line in done.stdout.splitlines() if line.startswith(_RESULT)]
+    tail = (done.stderr.strip().splitlines() or [f"exit {done.returncode}"])[-1][:300]
+    return (json.loads(lines[-1][len(_RESULT):]) if lines else None), tail
 
 
 if __name__ == "__main__":
