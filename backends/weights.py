@@ -70,10 +70,14 @@ class CellWeights:
         return [np.array(p.asnumpy(), copy=True) for p in self._params]
 
     def set(self, arrays: Sequence[np.ndarray]) -> None:
-        from mindspore import Tensor
+        """Write in place (``ops.assign``): an optimizer compiled before (a ``Model``
+        trained earlier, kept for the next training) goes on updating these parameters,
+        while ``set_data`` would move them to new storage behind its compiled graph.
+        """
+        from mindspore import Tensor, ops
 
         for param, array in zip(self._params, arrays, strict=True):
-            param.set_data(Tensor(np.ascontiguousarray(array)))
+            ops.assign(param, Tensor(np.ascontiguousarray(array)))
 
 
 class EstimatorWeights:

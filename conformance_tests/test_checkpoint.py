@@ -6,8 +6,6 @@ import os
 import pickle
 import signal
 import stat
-import subprocess
-import sys
 import time
 from typing import Any
 
@@ -17,6 +15,7 @@ from hypothesis import strategies as st
 from sedna_conformance.conformance_tests.helpers import expect_refused
 from sedna_conformance.harness.clause_run import ClauseRun
 from sedna_conformance.harness.collection import clause
+from sedna_conformance.harness.zygote import Child
 
 
 def _refused_and_unchanged(c: ClauseRun, backend: Any, path: str, what: str) -> None:
@@ -108,14 +107,13 @@ def test_no_pickle_execution(conformance):
 
 
 def _child(c: ClauseRun, weights_from: str, folder: str, name: str, times: int,
-           wait_go: bool = False) -> Any:
-    command = [sys.executable, "-m", "sedna_conformance.harness.child", "save-loop",
-               "--profile", c.run.spec_of(c.profile), "--name", c.profile.name,
+           wait_go: bool = False) -> Child:
+    command = ["save-loop", "--profile", c.run.spec_of(c.profile), "--name", c.profile.name,
                "--weights-from", weights_from, "--folder", folder,
                "--model-name", name, "--times", str(times)] + (["--wait-go"] if wait_go else [])
-    c.log.calls.append("subprocess: " + " ".join(command))
-    return subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env={**os.environ, "GLOG_v": "3"})
+    c.log.calls.append("child process: python -m sedna_conformance.harness.child "
+                       + " ".join(command))
+    return c.run.zygote(c.profile).start(command, {**os.environ, "GLOG_v": "3"})
 
 
 def _loads_as_one_of(c: ClauseRun, path: str, candidates: dict[str, Any], what: str) -> None:
@@ -141,15 +139,14 @@ def test_interrupted_save(conformance):
     trained_state = c.state(c.backend(trained=True, label="trained"))
     with c.framework_time():  # the child imports the framework and saves in a loop
         child = _child(c, trained_file, folder, "m.ckpt", 100000)
-        assert child.stdout is not None
         ready = child.stdout.readline().strip()
         if ready != "ready":
             child.kill()
-            error = child.stderr.read()[-300:] if child.stderr else ""
+            error = child.communicate(timeout=60)[1][-300:]
             c.fail(f"the saving child did not start: {error}", "a child saving in a loop")
-        time.sleep(1.0)
-        child.send_signal(signal.SIGKILL)
-        child.wait(timeout=60)
+        time.sleep(0.3)  # dozens of saves on the bundled models: the kill lands in one
+        child.kill(signal.SIGKILL)
+        child.communicate(timeout=60)
     c.expect(os.path.isfile(path), f"no file at {path!r} after the kill", "the checkpoint")
     _loads_as_one_of(c, path, {"the previous checkpoint": c.state(previous),
                                "a completed save": trained_state}, "after SIGKILL mid-save")
@@ -192,8 +189,8 @@ def _save_in_child(c: ClauseRun, folder: str) -> list[str]:
     from sedna_conformance.harness.child import save_once
 
     with c.framework_time():  # the child imports the framework, loads the model, saves once
-        report = save_once(c.run.spec_of(c.profile), c.profile.name, c.cache.checkpoint(),
-                           folder, c.log.calls)
+        report = save_once(c.run.zygote(c.profile), c.run.spec_of(c.profile), c.profile.name,
+                           c.cache.checkpoint(), folder, c.log.calls)
     if "skip" in report:
         pytest.skip(f"{report['skip']}; run the suite as a normal user to judge this clause")
     if "crashed" in report:
@@ -240,8 +237,9 @@ def test_concurrent_saves(conformance):
             child.stdin.write("go\n")
             child.stdin.flush()
         for child in children:
-            _, err = child.communicate(timeout=600)
-            c.expect(child.returncode == 0, f"a saving child failed: {err[-300:]}", "exit 0")
+            out, err = child.communicate(timeout=600)
+            c.expect(out.strip() == "done", f"a saving child failed: {err[-300:]}",
+                     "'done' after its saves")
     path = os.path.join(folder, "m.ckpt")
     trained = c.state(c.backend(trained=True, label="trained"))
     _loads_as_one_of(c, path, {"the saved model": trained}, "after two concurrent savers")

@@ -22,10 +22,12 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sedna_conformance.harness.zygote import Zygote
 
 __all__ = ["main", "refused_writing", "remote_steps", "save_once"]
 
@@ -268,16 +270,15 @@ def _as_nobody(folder: str, weights_from: str
     return popen, base, target, weights
 
 
-def save_once(spec: str, name: str, weights_from: str, folder: str,
+def save_once(zygote: Zygote, spec: str, name: str, weights_from: str, folder: str,
               calls: list[str]) -> dict[str, Any]:
     """One ``save`` of profile ``name`` (from ``--profile spec``, loaded with
-    ``weights_from``) into the read-only ``folder``, in a child bound by file modes; the
-    command is added to ``calls``. Returns the child's report (see the module's doc), or
-    ``{"skip": sentence}`` if no such child can run here, or ``{"crashed": stderr's last
-    line, "started": whether it got to the save}`` if the child never reported.
+    ``weights_from``) into the read-only ``folder``, in a child of ``zygote`` bound by file
+    modes; the command is added to ``calls``. Returns the child's report (see the module's
+    doc), or ``{"skip": sentence}`` if no such child can run here, or ``{"crashed": stderr's
+    last line, "started": whether it got to the save}`` if the child never reported.
     """
-    command = [sys.executable, "-m", "sedna_conformance.harness.child", "save-once",
-               "--profile", spec, "--name", name, "--weights-from", weights_from,
+    command = ["save-once", "--profile", spec, "--name", name, "--weights-from", weights_from,
                "--folder", folder]
     popen: dict[str, Any] = {"env": {}}
     base = None
@@ -293,17 +294,17 @@ def save_once(spec: str, name: str, weights_from: str, folder: str,
     else:
         return {"skip": f"this process ignores file modes, and on {sys.platform} the clause "
                         "knows no way to start a child that does not"}
-    calls.append("subprocess: " + " ".join(command))
+    env = {**os.environ, "GLOG_v": "3", **popen.pop("env")}
+    calls.append(f"child process ({_how(zygote, popen)}): {' '.join(command)}")
     try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=600,
-                              **{**popen, "env": {**os.environ, "GLOG_v": "3", **popen["env"]}})
+        done = zygote.run(command, env, **popen)
     finally:
         if base is not None:
             for root, dirs, _ in os.walk(base):
                 for entry in dirs:
                     os.chmod(os.path.join(root, entry), 0o700)
             shutil.rmtree(base, ignore_errors=True)
-    out = done.stdout.splitlines()
+    out = done[0].splitlines()
     report, tail = _reported(done)
     if report is None:
         if base is not None and "ready" not in out:  # nobody could not even build it
@@ -317,22 +318,22 @@ def save_once(spec: str, name: str, weights_from: str, folder: str,
 
 
 # -- the parent's side of remote -------------------------------------------------------
-def remote_steps(spec: str, name: str, weights_from: str, folder: str,
+def remote_steps(zygote: Zygote, spec: str, name: str, weights_from: str, folder: str,
                  steps: list[dict[str, str]], environment: dict[str, str],
                  calls: list[str]) -> dict[str, Any]:
-    """Run ``steps`` in a ``remote`` child of profile ``name`` whose environment has
-    ``environment`` (Sedna's S3 variables); the command is added to ``calls`` (without the
-    environment: it holds credentials). Returns the child's report plus its ``output``
-    (stdout and stderr, for the secrets clause), or ``{"crashed": last line, "output"}``.
+    """Run ``steps`` in a ``remote`` child of profile ``name`` (started by ``zygote``) whose
+    environment has ``environment`` (Sedna's S3 variables); the command is added to
+    ``calls`` (without the environment: it holds credentials). Returns the child's report
+    plus its ``output`` (stdout and stderr, for the secrets clause), or ``{"crashed": last
+    line, "output"}``.
     """
-    command = [sys.executable, "-m", "sedna_conformance.harness.child", "remote",
-               "--profile", spec, "--name", name, "--weights-from", weights_from,
+    command = ["remote", "--profile", spec, "--name", name, "--weights-from", weights_from,
                "--folder", folder, "--steps", json.dumps(steps)]
-    calls.append("subprocess (S3 settings in its environment): " + " ".join(command))
-    done = subprocess.run(command, capture_output=True, text=True, timeout=600,
-                          env={**os.environ, "GLOG_v": "3", **environment})
-    output = "\n".join(line for line in done.stdout.splitlines()
-                       if not line.startswith(_RESULT)) + "\n" + done.stderr
+    calls.append(f"child process ({_how(zygote)}, S3 settings in its environment): "
+                 + " ".join(command))
+    done = zygote.run(command, {**os.environ, "GLOG_v": "3", **environment})
+    output = "\n".join(line for line in done[0].splitlines()
+                       if not line.startswith(_RESULT)) + "\n" + done[1]
     report, tail = _reported(done)
     if report is None:
         return {"crashed": tail, "output": output}
@@ -340,12 +341,18 @@ def remote_steps(spec: str, name: str, weights_from: str, folder: str,
     return report
 
 
-def _reported(done: subprocess.CompletedProcess[str]) -> tuple[dict[str, Any] | None, str]:
+def _how(zygote: Zygote, popen: dict[str, Any] | None = None) -> str:
+    """How ``zygote`` starts a child: for the calls log."""
+    forked = zygote.forking and not popen
+    return "forked from the profile's zygote" if forked else "a fresh interpreter"
+
+
+def _reported(done: tuple[str, str]) -> tuple[dict[str, Any] | None, str]:
     """The child's last ``result {json}`` line, parsed (``None`` if it printed none), and
-    the last line of its stderr (or its exit status), for saying why.
+    the last line of its stderr, for saying why.
     """
-    lines = [line for line in done.stdout.splitlines() if line.startswith(_RESULT)]
-    tail = (done.stderr.strip().splitlines() or [f"exit {done.returncode}"])[-1][:300]
+    lines = [line for line in done[0].splitlines() if line.startswith(_RESULT)]
+    tail = (done[1].strip().splitlines() or ["it ended without a word on stderr"])[-1][:300]
     return (json.loads(lines[-1][len(_RESULT):]) if lines else None), tail
 
 

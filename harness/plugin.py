@@ -61,6 +61,11 @@ def pytest_configure(config: pytest.Config) -> None:
         _check_profiles(run, config, reporting)
 
 
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if RUN in config.stash:
+        config.stash[RUN].close()
+
+
 def _check_profiles(run: ConformanceRun, config: pytest.Config, reporting: bool) -> None:
     """A conformance run's profile errors are usage errors, said once, before collection.
 

@@ -1,8 +1,9 @@
 """``ConformanceRun``: what one pytest process knows about the conformance run it is part of.
 
 Its profiles (resolved on first use, which imports their frameworks) and the ``--profile``
-spec each came from, one :class:`ProfileCache` per profile, the status of every clause
-so far (for prerequisites), the result model, and the ``reproduce:`` command.
+spec each came from, one :class:`ProfileCache` and one :class:`Zygote` (starting its child
+processes) per profile, the status of every clause so far (for prerequisites), the result
+model, and the ``reproduce:`` command.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sedna_conformance.harness.options import HYPOTHESIS_LEVELS, RunOptions
 from sedna_conformance.harness.profile import Profile
 from sedna_conformance.harness.profile_cache import ProfileCache
 from sedna_conformance.harness.results import RunResult
+from sedna_conformance.harness.zygote import Zygote
 
 __all__ = ["ConformanceRun", "no_default_profile_message"]
 
@@ -42,6 +44,7 @@ class ConformanceRun:
         self._profiles: list[Profile] | None = None
         self._specs: dict[str, str] = {}
         self._caches: dict[str, ProfileCache] = {}
+        self._zygotes: dict[str, Zygote] = {}
 
     @property
     def resolved(self) -> bool:
@@ -89,6 +92,18 @@ class ConformanceRun:
         if cached is None or cached.profile is not profile:
             cached = self._caches[profile.name] = ProfileCache(profile)
         return cached
+
+    def zygote(self, profile: Profile) -> Zygote:
+        """What starts ``profile``'s child processes (its ``preload`` imported once)."""
+        if profile.name not in self._zygotes:
+            self._zygotes[profile.name] = Zygote(profile.preload)
+        return self._zygotes[profile.name]
+
+    def close(self) -> None:
+        """Stop what the run started in this process (the zygotes)."""
+        for zygote in self._zygotes.values():
+            zygote.close()
+        self._zygotes.clear()
 
     @functools.cached_property
     def hypothesis_settings(self) -> Any:

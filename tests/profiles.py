@@ -20,10 +20,12 @@ class ImageSoftmax(SoftmaxRegression):
 
 def lenet5_pynative() -> Profile:
     """Our MSBackend on LeNet5 in PyNative mode."""
+    from sedna_conformance.fixtures.datasets import make_splits
     from sedna_conformance.fixtures.estimators import LeNet5MS
 
     return dataclasses.replace(get_profile("mindspore"), name="lenet5", estimator=LeNet5MS,
-                               options={"mode": "pynative"}, architecture="lenet5")
+                               datasets=make_splits, options={"mode": "pynative"},
+                               architecture="lenet5")
 
 
 def zoo_base() -> Profile:

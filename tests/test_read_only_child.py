@@ -16,6 +16,7 @@ import pytest
 
 from sedna_conformance.harness import child
 from sedna_conformance.harness.template.estimator import SoftmaxRegression
+from sedna_conformance.harness.zygote import Zygote
 
 _ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 
@@ -49,12 +50,13 @@ def test_refused_writing_matches_the_process(read_only):
 def test_save_once_reports_the_permission_error(read_only):
     weights, folder = read_only
     calls: list[str] = []
-    report = child.save_once("numpy-reference", "numpy-reference", weights, folder, calls)
+    report = child.save_once(Zygote(), "numpy-reference", "numpy-reference", weights, folder,
+                             calls)
     if "skip" in report:
         pytest.skip(report["skip"])
     assert report["error"] == "PermissionError" and report["permission_error"], report
     assert report["left"] == [] and os.listdir(folder) == []
-    assert calls and calls[0].startswith("subprocess: ") and "save-once" in calls[0]
+    assert calls and calls[0].startswith("child process (") and "save-once" in calls[0]
 
 
 @pytest.mark.skipif(not _ROOT or sys.platform != "linux", reason="root on Linux only")
@@ -75,7 +77,7 @@ def test_the_nobody_route_runs_or_says_why(read_only, monkeypatch):
     """
     weights, folder = read_only
     monkeypatch.setattr(child.sys, "platform", "darwin")
-    report = child.save_once("numpy-reference", "numpy-reference", weights, folder, [])
+    report = child.save_once(Zygote(), "numpy-reference", "numpy-reference", weights, folder, [])
     if "skip" in report:
         assert report["skip"].startswith("as root, the unprivileged user 'nobody' cannot read ")
         assert "is closed to it" in report["skip"] and report["skip"].count(". ") == 0

@@ -1,0 +1,250 @@
+"""Start the clauses' child processes (:mod:`sedna_conformance.harness.child`) cheaply.
+
+A :class:`Zygote` serves one profile. On Linux it is a process that imports the profile's
+``preload`` modules once (its framework: about 1 s for MindSpore, 2 s with TinyMS) and then
+forks each child from there; elsewhere, or if it cannot start, each child is a fresh
+interpreter as before. A forked child is a real process with its own environment (set
+after the fork, so nothing that read the environment when imported should be preloaded),
+working folder and standard streams, and nothing done in it yet: the zygote never builds a
+backend or calls the framework. It can crash or be killed like any process.
+
+Run as ``python -m sedna_conformance.harness.zygote FD MODULE...`` by :class:`Zygote`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Sequence
+from typing import IO, Any
+
+__all__ = ["Child", "Zygote"]
+
+_CHILD = [sys.executable, "-m", "sedna_conformance.harness.child"]
+
+
+class Child:
+    """A running child: its pid and its standard streams (text), like a ``Popen``."""
+
+    def __init__(self, pid: int, stdin: IO[str], stdout: IO[str], stderr: IO[str],
+                 process: subprocess.Popen[str] | None = None) -> None:
+        self.pid, self.stdin, self.stdout, self.stderr = pid, stdin, stdout, stderr
+        self._process = process
+
+    def alive(self) -> bool:
+        """Whether the child is still running."""
+        if self._process is not None:
+            return self._process.poll() is None
+        try:
+            os.kill(self.pid, 0)  # the zygote reaps its children: a dead one is gone
+        except ProcessLookupError:
+            return False
+        return True
+
+    def kill(self, sig: int = signal.SIGKILL) -> None:
+        """Send ``sig`` (SIGKILL by default) unless the child has ended."""
+        if self.alive():
+            os.kill(self.pid, sig)
+
+    def wait(self, timeout: float) -> None:
+        """Wait for the child to end; ``subprocess.TimeoutExpired`` after ``timeout`` s."""
+        deadline = time.monotonic() + timeout
+        while self.alive():
+            if time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(_CHILD, timeout)
+            time.sleep(0.005)
+
+    def communicate(self, timeout: float) -> tuple[str, str]:
+        """Close stdin, read stdout and stderr to their end and wait for the child; kill it
+        and raise ``subprocess.TimeoutExpired`` after ``timeout`` s.
+        """
+        self.stdin.close()
+        errors: list[str] = []
+        reader = threading.Thread(target=lambda: errors.append(self.stderr.read()), daemon=True)
+        reader.start()
+        expired = threading.Event()
+
+        def expire() -> None:
+            expired.set()
+            self.kill()
+
+        timer = threading.Timer(timeout, expire)
+        timer.start()
+        try:
+            out = self.stdout.read()
+            reader.join()
+            self.wait(timeout)
+        finally:
+            timer.cancel()
+            self.stdout.close()
+            self.stderr.close()
+        if expired.is_set():
+            raise subprocess.TimeoutExpired(_CHILD, timeout)
+        return out, "".join(errors)
+
+
+class Zygote:
+    """Starts ``harness.child`` processes for one profile, forked from a process that
+    imported ``preload`` (module names; ``module:function`` also calls the function).
+    """
+
+    def __init__(self, preload: Sequence[str] = ()) -> None:
+        self.preload = list(preload)
+        self._process: subprocess.Popen[bytes] | None = None
+        self._socket: socket.socket | None = None
+        self._failed = not (sys.platform == "linux" and hasattr(socket, "send_fds"))
+        self._lock = threading.Lock()
+
+    @property
+    def forking(self) -> bool:
+        """Whether children are forked (rather than started as fresh interpreters)."""
+        return self._connect() is not None
+
+    def start(self, args: Sequence[str], env: dict[str, str], cwd: str | None = None,
+              **popen: Any) -> Child:
+        """Start ``python -m sedna_conformance.harness.child ARGS`` with exactly ``env``.
+
+        ``popen`` keywords (e.g. ``user=``) need a fresh interpreter and are passed to
+        ``subprocess.Popen``.
+        """
+        connection = None if popen else self._connect()
+        if connection is None:
+            process = subprocess.Popen([*_CHILD, *args], stdin=subprocess.PIPE,
+                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                       text=True, env=env, cwd=cwd, **popen)
+            assert process.stdin and process.stdout and process.stderr
+            return Child(process.pid, process.stdin, process.stdout, process.stderr, process)
+        ends = [os.pipe() for _ in range(3)]
+        theirs = [ends[0][0], ends[1][1], ends[2][1]]
+        request = {"args": list(args), "env": env, "cwd": cwd or os.getcwd()}
+        try:
+            with self._lock:
+                socket.send_fds(connection, [json.dumps(request).encode()], theirs)
+                reply = json.loads(connection.recv(4096) or b"{}")
+        finally:
+            for fd in theirs:
+                os.close(fd)
+        if "pid" not in reply:
+            for fd in (ends[0][1], ends[1][0], ends[2][0]):
+                os.close(fd)
+            raise OSError(f"the zygote did not start the child: {reply or 'it ended'}")
+        return Child(reply["pid"], open(ends[0][1], "w"), open(ends[1][0]),
+                     open(ends[2][0]))
+
+    def run(self, args: Sequence[str], env: dict[str, str], timeout: float = 600,
+            **popen: Any) -> tuple[str, str]:
+        """Start a child (see :meth:`start`), wait for it; its stdout and stderr."""
+        return self.start(args, env, **popen).communicate(timeout)
+
+    def _connect(self) -> socket.socket | None:
+        """The socket to the zygote, started on first use; ``None`` if it cannot run."""
+        if self._failed or self._socket is not None:
+            return self._socket
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "sedna_conformance.harness.zygote", str(theirs.fileno()),
+             *self.preload], pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        theirs.close()
+        ours.settimeout(600)
+        try:
+            ready = ours.recv(4096) == b"ready"
+        except OSError:
+            ready = False
+        ours.settimeout(None)
+        if not ready:
+            ours.close()
+            self.close()
+            self._failed = True
+            return None
+        self._socket = ours
+        return ours
+
+    def close(self) -> None:
+        """Stop the zygote (its children run on); idempotent."""
+        if self._socket is not None:
+            self._socket.close()
+            self._socket = None
+        if self._process is not None:
+            try:
+                self._process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+            self._process = None
+
+
+# -- the zygote's side ------------------------------------------------------------------
+def _preload(name: str) -> None:
+    module, _, function = name.partition(":")
+    imported = importlib.import_module(module)
+    if function:
+        getattr(imported, function)()
+
+
+def _become_child(connection: socket.socket, fds: list[int], request: dict[str, Any]) -> None:
+    """In the forked process: take the streams, folder and environment; run the child."""
+    code = 1
+    try:
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        connection.close()
+        for target, fd in enumerate(fds):
+            os.dup2(fd, target)
+            os.close(fd)
+        os.chdir(request["cwd"])
+        os.environ.clear()
+        os.environ.update(request["env"])
+        sys.argv = [*_CHILD[1:], *request["args"]]
+        from sedna_conformance.harness.child import main as child_main
+
+        code = child_main(request["args"])
+    except SystemExit as stop:
+        code = stop.code if isinstance(stop.code, int) else 1
+    except BaseException:
+        traceback.print_exc()
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        os._exit(code)
+
+
+def main(argv: list[str]) -> int:
+    """The zygote: preload, say ``ready``, then fork one child per request until closed."""
+    connection = socket.socket(fileno=int(argv[0]))
+    try:
+        importlib.import_module("sedna_conformance.harness.child")
+        for name in argv[1:]:
+            _preload(name)
+    except BaseException as error:
+        connection.send(f"preload failed: {error!r}".encode()[:4000])
+        return 1
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps ended children
+    connection.send(b"ready")
+    while True:
+        try:
+            message, fds, _, _ = socket.recv_fds(connection, 1 << 20, 3)
+        except OSError:
+            return 0
+        if not message:
+            return 0
+        pid = os.fork()
+        if pid == 0:
+            _become_child(connection, fds, json.loads(message))
+        for fd in fds:
+            os.close(fd)
+        connection.send(json.dumps({"pid": pid}).encode())
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
