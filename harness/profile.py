@@ -130,9 +130,10 @@ class Profile:
     preload: tuple[str, ...] = ()
     """Modules the clauses' child processes may start with already imported (``module``,
     or ``module:function`` to also call it): on Linux each child is forked from one process
-    per profile that imported them once, instead of importing its framework anew (about
-    1 s for MindSpore). List frameworks; never a module that reads environment variables
-    (Sedna's S3 settings) when imported, as a child's environment is set after the fork."""
+    of the run that imported them once, instead of importing its framework anew (about
+    1 s for MindSpore), started when the profile's first clause runs. List frameworks;
+    never a module that reads environment variables (Sedna's S3 settings) when imported, as
+    a child's environment is set after the fork."""
     foreign_checkpoint: Callable[[str], str] | None = None
     """Writes, into the given folder, a well-formed checkpoint of another architecture and
     returns its path (for ``ckpt.refuses-corrupt``); ``None`` skips that variant."""

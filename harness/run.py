@@ -1,9 +1,9 @@
 """``ConformanceRun``: what one pytest process knows about the conformance run it is part of.
 
 Its profiles (resolved on first use, which imports their frameworks) and the ``--profile``
-spec each came from, one :class:`ProfileCache` and one :class:`Zygote` (starting its child
-processes) per profile, the status of every clause so far (for prerequisites), the result
-model, and the ``reproduce:`` command.
+spec each came from, one :class:`ProfileCache` per profile and one :class:`Zygote` (starting
+child processes) per set of preloaded modules, the status of every clause so far (for
+prerequisites), the result model, and the ``reproduce:`` command.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ class ConformanceRun:
         self._profiles: list[Profile] | None = None
         self._specs: dict[str, str] = {}
         self._caches: dict[str, ProfileCache] = {}
-        self._zygotes: dict[str, Zygote] = {}
+        self._zygotes: dict[tuple[str, ...], Zygote] = {}
 
     @property
     def resolved(self) -> bool:
@@ -91,13 +91,18 @@ class ConformanceRun:
         cached = self._caches.get(profile.name)
         if cached is None or cached.profile is not profile:
             cached = self._caches[profile.name] = ProfileCache(profile)
+            if profile.preload:  # its costly imports run while the first clauses do
+                self.zygote(profile).launch()
         return cached
 
     def zygote(self, profile: Profile) -> Zygote:
-        """What starts ``profile``'s child processes (its ``preload`` imported once)."""
-        if profile.name not in self._zygotes:
-            self._zygotes[profile.name] = Zygote(profile.preload)
-        return self._zygotes[profile.name]
+        """What starts ``profile``'s child processes (its ``preload`` imported once), shared
+        by the profiles preloading the same modules.
+        """
+        key = tuple(profile.preload)
+        if key not in self._zygotes:
+            self._zygotes[key] = Zygote(key)
+        return self._zygotes[key]
 
     def close(self) -> None:
         """Stop what the run started in this process (the zygotes)."""

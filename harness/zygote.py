@@ -1,8 +1,8 @@
 """Start the clauses' child processes (:mod:`sedna_conformance.harness.child`) cheaply.
 
-A :class:`Zygote` serves one profile. On Linux it is a process that imports the profile's
-``preload`` modules once (its framework: about 1 s for MindSpore, 2 s with TinyMS) and then
-forks each child from there; elsewhere, or if it cannot start, each child is a fresh
+A :class:`Zygote` serves the profiles of a run that preload the same modules. On Linux it
+is a process that imports those ``preload`` modules once (a framework: about 1 s for
+MindSpore, 2 s with TinyMS) and then forks each child from there; elsewhere, or if it cannot start, each child is a fresh
 interpreter as before. A forked child is a real process with its own environment (set
 after the fork, so nothing that read the environment when imported should be preloaded),
 working folder and standard streams, and nothing done in it yet: the zygote never builds a
@@ -100,6 +100,7 @@ class Zygote:
         self.preload = list(preload)
         self._process: subprocess.Popen[bytes] | None = None
         self._socket: socket.socket | None = None
+        self._pending: socket.socket | None = None
         self._failed = not (sys.platform == "linux" and hasattr(socket, "send_fds"))
         self._lock = threading.Lock()
 
@@ -144,16 +145,25 @@ class Zygote:
         """Start a child (see :meth:`start`), wait for it; its stdout and stderr."""
         return self.start(args, env, **popen).communicate(timeout)
 
-    def _connect(self) -> socket.socket | None:
-        """The socket to the zygote, started on first use; ``None`` if it cannot run."""
-        if self._failed or self._socket is not None:
-            return self._socket
+    def launch(self) -> None:
+        """Start the zygote without waiting for it (it preloads while the run goes on)."""
+        if self._failed or self._process is not None:
+            return
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self._process = subprocess.Popen(
             [sys.executable, "-m", "sedna_conformance.harness.zygote", str(theirs.fileno()),
              *self.preload], pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         theirs.close()
+        self._pending = ours
+
+    def _connect(self) -> socket.socket | None:
+        """The socket to the zygote, once it is ready; ``None`` if it cannot run."""
+        if self._failed or self._socket is not None:
+            return self._socket
+        self.launch()
+        ours, self._pending = self._pending, None
+        assert ours is not None
         ours.settimeout(600)
         try:
             ready = ours.recv(4096) == b"ready"
@@ -170,10 +180,14 @@ class Zygote:
 
     def close(self) -> None:
         """Stop the zygote (its children run on); idempotent."""
-        if self._socket is not None:
-            self._socket.close()
-            self._socket = None
+        unused = self._socket is None
+        for connection in (self._socket, self._pending):
+            if connection is not None:
+                connection.close()
+        self._socket = self._pending = None
         if self._process is not None:
+            if unused:  # perhaps still preloading: nothing of it is needed
+                self._process.kill()
             try:
                 self._process.wait(timeout=10)
             except subprocess.TimeoutExpired:

@@ -43,6 +43,7 @@ def zoo_base() -> Profile:
 
     share_cores_with_mindspore()
     return Profile(name="zoo-base", backend=MSBackend, estimator=ImageSoftmax,
+                   preload=("mindspore", "sedna_conformance.backends.mindspore_backend"),
                    datasets=make_splits, backend_type="MINDSPORE", set_backend=set_backend,
                    options={"mode": "pynative"}, architecture="softmax-regression",
                    quick_train_kwargs={"epochs": 1, "learning_rate": 0.01},
