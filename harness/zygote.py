@@ -2,11 +2,11 @@
 
 A :class:`Zygote` serves the profiles of a run that preload the same modules. On Linux it
 is a process that imports those ``preload`` modules once (a framework: about 1 s for
-MindSpore, 2 s with TinyMS) and then forks each child from there; elsewhere, or if it cannot start, each child is a fresh
-interpreter as before. A forked child is a real process with its own environment (set
-after the fork, so nothing that read the environment when imported should be preloaded),
-working folder and standard streams, and nothing done in it yet: the zygote never builds a
-backend or calls the framework. It can crash or be killed like any process.
+MindSpore, 2 s with TinyMS) and then forks each child from there; elsewhere, or if it
+cannot start, each child is a fresh interpreter as before. A forked child is a real
+process with its own environment (set after the fork, so nothing that reads the
+environment when imported should be preloaded), working folder and standard streams, and
+nothing done in it yet: the zygote never builds a backend or calls the framework. It can crash or be killed like any process.
 
 Run as ``python -m sedna_conformance.harness.zygote FD MODULE...`` by :class:`Zygote`.
 """
