@@ -6,7 +6,8 @@ MindSpore, 2 s with TinyMS) and then forks each child from there; elsewhere, or 
 cannot start, each child is a fresh interpreter as before. A forked child is a real
 process with its own environment (set after the fork, so nothing that reads the
 environment when imported should be preloaded), working folder and standard streams, and
-nothing done in it yet: the zygote never builds a backend or calls the framework. It can crash or be killed like any process.
+nothing done in it yet: the zygote never builds a backend or calls the framework. It can
+crash or be killed like any process.
 
 Run as ``python -m sedna_conformance.harness.zygote FD MODULE...`` by :class:`Zygote`.
 """
