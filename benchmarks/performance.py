@@ -219,8 +219,8 @@ def write(path: str, measured: list[Scenario], listing: dict[str, Any] | None,
              "in place, so results are bit-identical to a new `Model`'s; weights are written "
              "with `ops.assign` (in place), as `set_data` would move a parameter to storage "
              "the compiled optimizer no longer sees.",
-             "- **Child processes fork from a per-profile zygote** (`harness/zygote.py`) that "
-             "imported the profile's `preload` modules (MindSpore, TinyMS) once, instead of a "
+             "- **Child processes fork from a zygote** (`harness/zygote.py`, one per set of "
+             "`preload` modules) that imported the profile's framework once, instead of a "
              "fresh interpreter importing them for each of the 22 children (`remote.*`, "
              "`ckpt.concurrent-saves`, `ckpt.interrupted-save`, `ckpt.read-only-folder`): "
              "1–3 s each before, 0.1–0.5 s now. The zygote starts when the profile's first "
@@ -258,10 +258,14 @@ def write(path: str, measured: list[Scenario], listing: dict[str, Any] | None,
                   f"{per}; with 2: {per_two}. Each worker runs two profiles one after the "
                   "other, so a profile running no slower as the second in its process means "
                   "nothing grows per process. Before #17 it did (4 profiles took 2.39 × the "
-                  "time of 2): every training built a new `Model`, whose optimizer MindSpore "
-                  "compiled and kept in its compile cache for the life of the process, so each "
-                  "later compilation and cache look-up was slower; the estimator now builds one "
-                  "per optimizer and learning rate."]
+                  "time of 2). Traced in memory: MindSpore keeps every compiled optimizer for "
+                  "the life of the process (\"memory kept per new backend trained\" below: "
+                  "24 MiB for a full MobileNetV2), and the estimator used to compile one per "
+                  "training, so each process grew by gigabytes over a run (peak 2.09 GiB "
+                  "serial before) and, the likely reason it slowed, gave Python's cyclic "
+                  "collector ever more objects to walk (see `gc_paused` in "
+                  "`backends/weights.py`). The estimator now compiles one per optimizer and "
+                  "learning rate, and the mini network's costs 2.3 MiB."]
     for name in ("full-serial", "full-n2"):
         scenario = by_name.get(name)
         if not scenario or not scenario.result.get("groups"):
