@@ -131,13 +131,17 @@ class Zygote:
             with self._lock:
                 socket.send_fds(connection, [json.dumps(request).encode()], theirs)
                 reply = json.loads(connection.recv(4096) or b"{}")
+        except OSError:
+            reply = {}
         finally:
             for fd in theirs:
                 os.close(fd)
-        if "pid" not in reply:
+        if "pid" not in reply:  # the zygote ended: this and later children start afresh
             for fd in (ends[0][1], ends[1][0], ends[2][0]):
                 os.close(fd)
-            raise OSError(f"the zygote did not start the child: {reply or 'it ended'}")
+            self.close()
+            self._failed = True
+            return self.start(args, env, cwd, **popen)
         return Child(reply["pid"], open(ends[0][1], "w"), open(ends[1][0]),
                      open(ends[2][0]))
 

@@ -66,3 +66,18 @@ def test_a_zygote_that_cannot_preload_starts_fresh_interpreters(tmp_path, weight
     finally:
         zygote.close()
     assert out.split() == ["ready", "done"], err
+
+
+@LINUX
+def test_children_start_afresh_once_the_zygote_has_ended(tmp_path, weights):
+    zygote = Zygote()
+    try:
+        assert zygote.forking
+        assert zygote._process is not None
+        zygote._process.kill()
+        zygote._process.wait()
+        out, err = zygote.run(_save_loop(str(tmp_path), weights, 1), {**os.environ})
+        assert out.split() == ["ready", "done"], err
+        assert not zygote.forking
+    finally:
+        zygote.close()
