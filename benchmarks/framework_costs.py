@@ -19,8 +19,6 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from sedna_conformance.fixtures.profiles import QUICK_TRAINING
-
 
 def _median(operation: Callable[[], Any], repeats: int) -> float:
     times = []
@@ -59,10 +57,11 @@ def measure(profile: Any, repeats: int = 3) -> dict[str, float]:
         return profile.backend(estimator=profile.estimator(), model_save_path=folder,
                                **dict(profile.options))
 
+    quick = dict(profile.quick_train_kwargs)
     backend = new_backend()
     backend.predict(splits.test.x[:16])  # first call: compilation in graph mode
     trained = new_backend()
-    trained.train(splits.train, **QUICK_TRAINING)
+    trained.train(splits.train, **quick)
     costs = {
         "new backend (build the network)": _median(new_backend, repeats),
         "first predict of a new backend (16 samples)":
@@ -70,17 +69,17 @@ def measure(profile: Any, repeats: int = 3) -> dict[str, float]:
         "predict 16 samples": _median(lambda: backend.predict(splits.test.x[:16]), repeats),
         "predict 96 samples": _median(lambda: backend.predict(splits.test.x), repeats),
         "quick training of a new backend (one step of 128, with validation)":
-            _median(lambda: new_backend().train(splits.train, splits.valid, **QUICK_TRAINING),
+            _median(lambda: new_backend().train(splits.train, splits.valid, **quick),
                     repeats),
         "quick training again (the same backend)":
-            _median(lambda: trained.train(splits.train, splits.valid, **QUICK_TRAINING),
+            _median(lambda: trained.train(splits.train, splits.valid, **quick),
                     repeats),
         "full training (the estimator's defaults)":
             _median(lambda: new_backend().train(splits.train), 1),
         "get_weights (JSON-safe nested lists)": _median(backend.get_weights, repeats),
     }
     costs["memory kept per new backend trained (MiB, not seconds)"] = _kept_mib(
-        lambda: new_backend().train(splits.train, **QUICK_TRAINING))
+        lambda: new_backend().train(splits.train, **quick))
     weights = backend.get_weights()
     path = backend.save()
     costs["set_weights"] = _median(lambda: backend.set_weights(weights), repeats)

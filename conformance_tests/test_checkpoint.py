@@ -111,9 +111,9 @@ def _child(c: ClauseRun, weights_from: str, folder: str, name: str, times: int,
     command = ["save-loop", "--profile", c.run.spec_of(c.profile), "--name", c.profile.name,
                "--weights-from", weights_from, "--folder", folder,
                "--model-name", name, "--times", str(times)] + (["--wait-go"] if wait_go else [])
-    c.log.calls.append("child process: python -m sedna_conformance.harness.child "
-                       + " ".join(command))
-    return c.run.zygote(c.profile).start(command, {**os.environ, "GLOG_v": "3"})
+    zygote = c.run.zygote(c.profile)
+    c.log.calls.append(f"child process ({zygote.describe()}): " + " ".join(command))
+    return zygote.start(command)
 
 
 def _loads_as_one_of(c: ClauseRun, path: str, candidates: dict[str, Any], what: str) -> None:

@@ -294,10 +294,10 @@ def save_once(zygote: Zygote, spec: str, name: str, weights_from: str, folder: s
     else:
         return {"skip": f"this process ignores file modes, and on {sys.platform} the clause "
                         "knows no way to start a child that does not"}
-    env = {**os.environ, "GLOG_v": "3", **popen.pop("env")}
-    calls.append(f"child process ({_how(zygote, popen)}): {' '.join(command)}")
+    environment = popen.pop("env")
+    calls.append(f"child process ({zygote.describe(popen)}): {' '.join(command)}")
     try:
-        done = zygote.run(command, env, **popen)
+        done = zygote.run(command, environment, **popen)
     finally:
         if base is not None:
             for root, dirs, _ in os.walk(base):
@@ -329,9 +329,9 @@ def remote_steps(zygote: Zygote, spec: str, name: str, weights_from: str, folder
     """
     command = ["remote", "--profile", spec, "--name", name, "--weights-from", weights_from,
                "--folder", folder, "--steps", json.dumps(steps)]
-    calls.append(f"child process ({_how(zygote)}, S3 settings in its environment): "
+    calls.append(f"child process ({zygote.describe()}, S3 settings in its environment): "
                  + " ".join(command))
-    done = zygote.run(command, {**os.environ, "GLOG_v": "3", **environment})
+    done = zygote.run(command, environment)
     output = "\n".join(line for line in done[0].splitlines()
                        if not line.startswith(_RESULT)) + "\n" + done[1]
     report, tail = _reported(done)
@@ -339,12 +339,6 @@ def remote_steps(zygote: Zygote, spec: str, name: str, weights_from: str, folder
         return {"crashed": tail, "output": output}
     report["output"] = output
     return report
-
-
-def _how(zygote: Zygote, popen: dict[str, Any] | None = None) -> str:
-    """How ``zygote`` starts a child: for the calls log."""
-    forked = zygote.forking and not popen
-    return "forked from the profile's zygote" if forked else "a fresh interpreter"
 
 
 def _reported(done: tuple[str, str]) -> tuple[dict[str, Any] | None, str]:

@@ -93,8 +93,8 @@ class Child:
 
 
 class Zygote:
-    """Starts ``harness.child`` processes for one profile, forked from a process that
-    imported ``preload`` (module names; ``module:function`` also calls the function).
+    """Starts ``harness.child`` processes, forked from a process that imported
+    ``preload`` (module names; ``module:function`` also calls the function).
     """
 
     def __init__(self, preload: Sequence[str] = ()) -> None:
@@ -110,13 +110,21 @@ class Zygote:
         """Whether children are forked (rather than started as fresh interpreters)."""
         return self._connect() is not None
 
-    def start(self, args: Sequence[str], env: dict[str, str], cwd: str | None = None,
-              **popen: Any) -> Child:
-        """Start ``python -m sedna_conformance.harness.child ARGS`` with exactly ``env``.
+    def describe(self, popen: dict[str, Any] | None = None) -> str:
+        """How a child (started with ``popen`` keywords) starts, for a clause's calls log."""
+        if self.forking and not popen:
+            return f"forked from a zygote that imported {self.preload or 'only the harness'}"
+        return "a fresh interpreter"
+
+    def start(self, args: Sequence[str], environment: dict[str, str] | None = None,
+              cwd: str | None = None, **popen: Any) -> Child:
+        """Start ``python -m sedna_conformance.harness.child ARGS`` in this process's
+        environment (MindSpore's C++ log quiet) with the variables of ``environment`` set.
 
         ``popen`` keywords (e.g. ``user=``) need a fresh interpreter and are passed to
         ``subprocess.Popen``.
         """
+        env = {**os.environ, "GLOG_v": "3", **(environment or {})}
         connection = None if popen else self._connect()
         if connection is None:
             process = subprocess.Popen([*_CHILD, *args], stdin=subprocess.PIPE,
@@ -139,16 +147,15 @@ class Zygote:
         if "pid" not in reply:  # the zygote ended: this and later children start afresh
             for fd in (ends[0][1], ends[1][0], ends[2][0]):
                 os.close(fd)
-            self.close()
-            self._failed = True
-            return self.start(args, env, cwd, **popen)
+            self._give_up()
+            return self.start(args, environment, cwd, **popen)
         return Child(reply["pid"], open(ends[0][1], "w"), open(ends[1][0]),
                      open(ends[2][0]))
 
-    def run(self, args: Sequence[str], env: dict[str, str], timeout: float = 600,
-            **popen: Any) -> tuple[str, str]:
+    def run(self, args: Sequence[str], environment: dict[str, str] | None = None,
+            timeout: float = 600, **popen: Any) -> tuple[str, str]:
         """Start a child (see :meth:`start`), wait for it; its stdout and stderr."""
-        return self.start(args, env, **popen).communicate(timeout)
+        return self.start(args, environment, **popen).communicate(timeout)
 
     def launch(self) -> None:
         """Start the zygote without waiting for it (it preloads while the run goes on)."""
@@ -177,11 +184,15 @@ class Zygote:
         ours.settimeout(None)
         if not ready:
             ours.close()
-            self.close()
-            self._failed = True
+            self._give_up()
             return None
         self._socket = ours
         return ours
+
+    def _give_up(self) -> None:
+        """Stop the zygote for good: children start as fresh interpreters from now on."""
+        self.close()
+        self._failed = True
 
     def close(self) -> None:
         """Stop the zygote (its children run on); idempotent."""

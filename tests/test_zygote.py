@@ -32,8 +32,7 @@ def test_a_forked_child_saves_in_its_folder(tmp_path, weights):
     zygote = Zygote(["numpy"])
     try:
         assert zygote.forking
-        out, err = zygote.run(_save_loop(str(tmp_path / "models"), weights, 3),
-                              {**os.environ}, cwd=str(tmp_path))
+        out, err = zygote.run(_save_loop(str(tmp_path / "models"), weights, 3), cwd=str(tmp_path))
     finally:
         zygote.close()
     assert out.split() == ["ready", "done"], err
@@ -48,7 +47,7 @@ def test_a_forked_child_runs_in_its_folder_until_killed(tmp_path, weights):
     zygote = Zygote()
     try:
         child = zygote.start(_save_loop(str(tmp_path / "models"), weights, 10**6),
-                             {**os.environ}, cwd=str(tmp_path))
+                             cwd=str(tmp_path))
         assert child.stdout.readline().strip() == "ready"
         assert os.readlink(f"/proc/{child.pid}/cwd") == str(tmp_path)
         child.kill()
@@ -62,7 +61,7 @@ def test_a_zygote_that_cannot_preload_starts_fresh_interpreters(tmp_path, weight
     zygote = Zygote(["sedna_conformance_no_such_module"])
     try:
         assert not zygote.forking
-        out, err = zygote.run(_save_loop(str(tmp_path), weights, 1), {**os.environ})
+        out, err = zygote.run(_save_loop(str(tmp_path), weights, 1))
     finally:
         zygote.close()
     assert out.split() == ["ready", "done"], err
@@ -76,7 +75,7 @@ def test_children_start_afresh_once_the_zygote_has_ended(tmp_path, weights):
         assert zygote._process is not None
         zygote._process.kill()
         zygote._process.wait()
-        out, err = zygote.run(_save_loop(str(tmp_path), weights, 1), {**os.environ})
+        out, err = zygote.run(_save_loop(str(tmp_path), weights, 1))
         assert out.split() == ["ready", "done"], err
         assert not zygote.forking
     finally:
