@@ -74,6 +74,13 @@ class BackendBase:
         self.has_load = False
         self.options: dict[str, Any] = kwargs
         self._private_folder: str | None = None  # the local model folder of a remote one
+        if self.use_cuda and not self.gpu_visible():
+            warnings.warn(f"use_cuda=True, but {self.framework or 'this backend'} sees no GPU "
+                          "here: the model runs on the CPU", RuntimeWarning, stacklevel=2)
+
+    def gpu_visible(self) -> bool:
+        """Whether the framework sees a GPU in this process (the generic backend: never)."""
+        return False
 
     # -- naming ---------------------------------------------------------------------
     @property

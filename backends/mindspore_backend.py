@@ -54,6 +54,12 @@ class MSBackend(BackendBase):
         self.mode = mode
         self._runner = self._make_runner(self._instance())
 
+    def gpu_visible(self) -> bool:
+        """Whether this MindSpore build sees a GPU (CPU wheels never do)."""
+        import mindspore
+
+        return bool(mindspore.hal.is_available("GPU"))
+
     # -- wiring -----------------------------------------------------------------------
     def _make_runner(self, estimator: Any) -> Any:
         """The Sedna-style estimator that does the work for ``estimator``."""

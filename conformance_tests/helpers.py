@@ -10,9 +10,9 @@ __all__ = ["arrays", "expect_pure", "expect_refused", "first_difference",
            "same_weights", "shapes", "weights_of"]
 
 
-def arrays(weights: Any) -> list[np.ndarray]:
-    """Weights (lists or arrays) as float64 arrays."""
-    return [np.asarray(w, dtype=np.float64) for w in weights]
+def arrays(weights: Any, as_array: Any = np.asarray) -> list[np.ndarray]:
+    """Weights (lists, arrays or tensors, read with ``as_array``) as float64 arrays."""
+    return [np.asarray(as_array(w), dtype=np.float64) for w in weights]
 
 
 def shapes(weights: Any) -> list[tuple[int, ...]]:
@@ -56,12 +56,12 @@ def expect_pure(c: Any, backend: Any, method: str, calls: Any) -> None:
     """Fail unless running ``calls(backend)`` leaves the model state and predictions alone."""
     __tracebackhide__ = True
     state = c.state(backend)
-    first = np.asarray(backend.predict(c.x()))
+    first = c.array(backend.predict(c.x()))
     calls(backend)
     after = c.state(backend)
     c.expect(state.same(after), f"{method} changed the model: {state.difference(after)}",
              "an unchanged model")
-    again = np.asarray(backend.predict(c.x()))
+    again = c.array(backend.predict(c.x()))
     tol = c.profile.tolerances
     c.expect(np.allclose(first, again, atol=tol.batch_atol, rtol=tol.batch_rtol),
              f"predictions after {method} differ by up to {np.abs(first - again).max():.3g}",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import random
 import signal
 import stat
 import time
@@ -38,7 +39,8 @@ def test_refuses_corrupt(conformance):
             handle.write(content)
         _refused_and_unchanged(c, backend, path, what)
     if c.profile.foreign_checkpoint is not None:
-        foreign = c.profile.foreign_checkpoint(c.new_folder("foreign"))
+        foreign = c.hook("foreign_checkpoint(folder)", c.profile.foreign_checkpoint,
+                         c.new_folder("foreign"))
         _refused_and_unchanged(c, backend, foreign, "a checkpoint of another architecture")
 
 
@@ -129,27 +131,74 @@ def _loads_as_one_of(c: ClauseRun, path: str, candidates: dict[str, Any], what: 
              f"{what}: the file holds none of {sorted(candidates)}", "one complete checkpoint")
 
 
+def _stop(pid: int) -> None:
+    """SIGSTOP ``pid`` and wait (up to 50 ms) until it has really stopped."""
+    os.kill(pid, signal.SIGSTOP)
+    deadline = time.monotonic() + 0.05
+    while time.monotonic() < deadline:
+        try:
+            with open(f"/proc/{pid}/stat", "rb") as handle:
+                if handle.read().rsplit(b")", 1)[1].split()[0] in (b"T", b"t"):
+                    return
+        except (OSError, IndexError):  # no /proc (not Linux), or the child is gone
+            time.sleep(0.001)
+            return
+
+
+def _kill_mid_save(child: Child, path: str, seed: int, budget_s: float = 0.6,
+                   most: int = 1000) -> str:
+    """Freeze the saving child at random moments (SIGSTOP) and look at the final path while
+    it cannot move: the first time the file there is missing, empty or smaller than it has
+    been, a save is caught part-way, and the child is killed (SIGKILL) right there. A saver
+    that writes in place is caught in the act whenever a freeze lands in its window; an
+    atomic one never shows such a file, and is killed when the budget is spent.
+    """
+    rng, largest = random.Random(seed), os.stat(path).st_size
+    deadline, freezes = time.monotonic() + budget_s, 0
+    try:
+        while freezes < most and time.monotonic() < deadline and child.alive():
+            time.sleep(rng.uniform(0.0, 0.001))
+            _stop(child.pid)
+            freezes += 1
+            try:
+                size = os.stat(path).st_size
+            except FileNotFoundError:
+                size = -1
+            if size < largest:
+                return (f"killed during a save, at freeze {freezes}, with "
+                        f"{'no file' if size < 0 else f'{size} of {largest} bytes'} at the "
+                        "final path")
+            largest = size
+            os.kill(child.pid, signal.SIGCONT)
+        return f"killed after {freezes} freezes, none of which found a save part-way"
+    finally:
+        child.kill(signal.SIGKILL)
+
+
 @clause("ckpt.interrupted-save")
 def test_interrupted_save(conformance):
     c = conformance
     folder = c.new_folder("models")
-    previous = c.backend(label="previous", model_save_path=folder, model_name="m.ckpt")
+    name = "m" + c.suffix
+    previous = c.backend(label="previous", model_save_path=folder, model_name=name)
     path = previous.save()
-    trained_file = c.cache.checkpoint()
+    trained_file = c.trained_file()
     trained_state = c.state(c.backend(trained=True, label="trained"))
     with c.framework_time():  # the child imports the framework and saves in a loop
-        child = _child(c, trained_file, folder, "m.ckpt", 100000)
+        child = _child(c, trained_file, folder, name, 100000)
         ready = child.stdout.readline().strip()
         if ready != "ready":
             child.kill()
             error = child.communicate(timeout=60)[1][-300:]
             c.fail(f"the saving child did not start: {error}", "a child saving in a loop")
-        time.sleep(0.3)  # dozens of saves on the bundled models: the kill lands in one
-        child.kill(signal.SIGKILL)
+        how = _kill_mid_save(child, path, c.profile.seed)
+        c.log.calls.append(f"SIGKILL: {how}")
         child.communicate(timeout=60)
-    c.expect(os.path.isfile(path), f"no file at {path!r} after the kill", "the checkpoint")
+    c.expect(os.path.isfile(path), f"no file at {path!r} after the child was {how}",
+             "the checkpoint")
     _loads_as_one_of(c, path, {"the previous checkpoint": c.state(previous),
-                               "a completed save": trained_state}, "after SIGKILL mid-save")
+                               "a completed save": trained_state},
+                     f"after SIGKILL ({how})")
 
 
 @clause("ckpt.name-escape")
@@ -158,7 +207,8 @@ def test_name_escape(conformance):
     folder = c.new_folder("inside")
     backend = c.backend(trained=True, model_save_path=folder)
     outside = c.path("escaped")
-    for name in ("../escaped.ckpt", os.path.abspath(outside) + ".ckpt", "bad\x00name.ckpt"):
+    for name in ("../escaped" + c.suffix, os.path.abspath(outside) + c.suffix,
+                 "bad\x00name" + c.suffix):
         error = c.expect_raises(ValueError, backend.save, model_name=name)
         c.expect("model_name" in str(error), f"message {str(error)!r} for {name!r}",
                  "it names model_name")
@@ -188,9 +238,10 @@ def _save_in_child(c: ClauseRun, folder: str) -> list[str]:
 
     from sedna_conformance.harness.child import save_once
 
+    trained = c.trained_file()
     with c.framework_time():  # the child imports the framework, loads the model, saves once
         report = save_once(c.run.zygote(c.profile), c.run.spec_of(c.profile), c.profile.name,
-                           c.cache.checkpoint(), folder, c.log.calls)
+                           trained, folder, c.log.calls)
     if "skip" in report:
         pytest.skip(f"{report['skip']}; run the suite as a normal user to judge this clause")
     if "crashed" in report:
@@ -226,9 +277,9 @@ def test_read_only_folder(conformance):
 def test_concurrent_saves(conformance):
     c = conformance
     folder = c.new_folder("models")
-    trained_file = c.cache.checkpoint()
+    trained_file, name = c.trained_file(), "m" + c.suffix
     with c.framework_time():  # the children import the framework and save
-        children = [_child(c, trained_file, folder, "m.ckpt", 200, wait_go=True)
+        children = [_child(c, trained_file, folder, name, 200, wait_go=True)
                     for _ in range(2)]
         for child in children:  # both ready, then both go at once
             ready = child.stdout.readline().strip()
@@ -240,6 +291,6 @@ def test_concurrent_saves(conformance):
             out, err = child.communicate(timeout=600)
             c.expect(out.strip() == "done", f"a saving child failed: {err[-300:]}",
                      "'done' after its saves")
-    path = os.path.join(folder, "m.ckpt")
+    path = os.path.join(folder, name)
     trained = c.state(c.backend(trained=True, label="trained"))
     _loads_as_one_of(c, path, {"the saved model": trained}, "after two concurrent savers")

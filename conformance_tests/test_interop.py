@@ -2,9 +2,10 @@
 
 The clause on profile P checks P as the source and every other profile of the run with
 P's ``architecture`` tag as the target; run both profiles to check both directions.
-A target that refuses P's model is first asked to take its own: if it cannot, the
-target is the broken side, and P's row is not failed for it (the target's own
-``load.round-trip`` or ``weights.round-trip`` says what to fix).
+Each target is first asked to take back its own model: one that cannot (it raises, or
+silently keeps another model) is the broken side and does not judge P (its own
+``load.round-trip`` or ``weights.round-trip`` says what to fix); with no sound target the
+clause is ``blocked``, naming each target and why.
 """
 
 from __future__ import annotations
@@ -16,82 +17,117 @@ from sedna_conformance.conformance_tests.helpers import first_difference, same_w
 from sedna_conformance.harness.collection import clause
 
 
-def _targets(c):
-    """``(name, clause run, fresh backend)`` of every other profile of the run with this
-    architecture.
-    """
+def _partners(c):
+    """The clause runs of every other profile of the run with this architecture."""
     partners = c.run.partners(c.profile)
     if not partners:
         tag = c.profile.architecture
         pytest.skip(f"no other profile in this run declares architecture {tag!r}"
                     if tag else f"profile {c.profile.name!r} declares no architecture tag")
-    return [(p.name, c.partner(p), c.partner(p).backend(label=f"target_{p.name}"))
-            for p in partners]
+    return [(p.name, c.partner(p)) for p in partners]
 
 
-def _refuses_its_own(call, *args) -> str:
-    """Why the target refuses its own model (it is then the broken side), or ``""``."""
+def _broken(name, check):
+    """Why partner ``name`` fails ``check`` on its own models (it is then the broken side,
+    and cannot judge this backend), or ``""``. Nothing the partner raises escapes.
+    """
     try:
-        call(*args)
+        why = check()
     except Exception as error:
-        return f"{type(error).__name__}: {str(error)[:120]}"
-    return ""
+        why = f"{type(error).__name__}: {str(error)[:120]}"
+    return f"{name}: {why}" if why else ""
 
 
-def _skip_if_all_broken(judged, broken):
-    if broken and not judged:
-        pytest.skip("cannot be judged: every partner refuses even its own model ("
-                    + "; ".join(broken) + ")")
+def _judge(c, partners, sound, judge):
+    """Judge this backend against every partner; one that rejects it is first checked
+    with its own model (``sound``): a broken partner judges nothing, and with no sound
+    partner left the clause is blocked.
+    """
+    broken, judged = [], 0
+    for name, partner in partners:
+        problem = judge(name, partner)
+        if problem is None:
+            judged += 1
+            continue
+        why = _broken(name, lambda partner=partner: sound(partner))
+        if not why:
+            c.fail(*problem)
+        broken.append(why)
+    if not judged:
+        c.blocked("every partner of the same architecture that rejects this backend's model "
+                  "also fails with its own, so none can judge it (" + "; ".join(broken) + ")")
+
+
+def _same(got, want):
+    return got.shape == want.shape and np.array_equal(got, want)
 
 
 @clause("interop.checkpoint")
 def test_checkpoint(conformance):
     c = conformance
-    targets = _targets(c)
+    partners = _partners(c)
     source = c.backend(trained=True, label="source")
     path = source.save()
     x = c.x()
-    want = np.asarray(source.predict(x))
-    judged, broken = [], []
-    for name, partner, target in targets:
+    want = c.array(source.predict(x))
+
+    def sound(partner):
+        """The partner loads its own checkpoint, with its own predictions."""
+        mine = partner.backend(trained=True, label="own")
+        reader = partner.backend(label="own_reader")
+        reader.load(mine.save())
+        probe = partner.x()
+        if not _same(partner.array(reader.predict(probe)), partner.array(mine.predict(probe))):
+            return "loading its own checkpoint does not give its own predictions"
+        return ""
+
+    def judge(name, partner):
+        """``None`` if ``name`` takes the checkpoint exactly, else the failure."""
         try:
+            target = partner.backend(label=f"target_{name}")
             target.load(path)
+            got = partner.array(target.predict(x))
         except Exception as error:
-            own = partner.backend(trained=True, label=f"own_{name}").save()
-            why = _refuses_its_own(partner.backend(label=f"check_{name}").load, own)
-            if why:
-                broken.append(f"{name} cannot load its own checkpoint: {why}")
-                continue
-            c.fail(f"{name} loads its own checkpoints but not this backend's: "
-                   f"{type(error).__name__}: {str(error)[:200]}", "it loads")
-        judged.append(name)
-        got = np.asarray(target.predict(x))
-        c.expect(got.shape == want.shape and np.array_equal(got, want),
-                 f"{name} predicts differently from the loaded checkpoint (up "
-                 f"to {np.abs(got - want).max() if got.shape == want.shape else 'n/a'})",
-                 "bit-identical predictions")
-    _skip_if_all_broken(judged, broken)
+            return (f"{name} does not load this backend's checkpoint: "
+                    f"{type(error).__name__}: {str(error)[:200]}", "it loads")
+        if _same(got, want):
+            return None
+        return (f"{name} predicts differently from the loaded checkpoint (up to "
+                f"{np.abs(got - want).max() if got.shape == want.shape else 'n/a'})",
+                "bit-identical predictions")
+
+    _judge(c, partners, sound, judge)
 
 
 @clause("interop.weights")
 def test_weights(conformance):
     c = conformance
-    targets = _targets(c)
+    partners = _partners(c)
     weights = weights_of(c, c.backend(trained=True, label="source"))
-    judged, broken = [], []
-    for name, partner, target in targets:
+
+    def sound(partner):
+        """The partner takes its own weights back exactly."""
+        mine = partner.backend(trained=True, label="own").get_weights()
+        reader = partner.backend(label="own_reader")
+        reader.set_weights(mine)
+        if not same_weights(reader.get_weights(), mine):
+            return "set_weights of its own weights does not give them back"
+        return ""
+
+    def judge(name, partner):
+        """``None`` if ``name`` holds exactly these weights after set_weights, else the
+        failure.
+        """
         try:
+            target = partner.backend(label=f"target_{name}")
             target.set_weights(weights)
+            got = target.get_weights()
         except Exception as error:
-            own = partner.backend(trained=True, label=f"own_{name}").get_weights()
-            why = _refuses_its_own(partner.backend(label=f"check_{name}").set_weights, own)
-            if why:
-                broken.append(f"{name}.set_weights refuses its own weights: {why}")
-                continue
-            c.fail(f"{name} takes its own weights but this backend's raise "
-                   f"{type(error).__name__}: {str(error)[:200]}", "the weights set")
-        judged.append(name)
-        got = target.get_weights()
-        c.expect(same_weights(got, weights), f"{name} holds other weights: "
-                 f"{first_difference(got, weights)}", "exactly this backend's weights")
-    _skip_if_all_broken(judged, broken)
+            return (f"{name}.set_weights of this backend's weights raised "
+                    f"{type(error).__name__}: {str(error)[:200]}", "the weights set")
+        if same_weights(got, weights):
+            return None
+        return (f"{name} holds other weights: {first_difference(got, weights)}",
+                "exactly this backend's weights")
+
+    _judge(c, partners, sound, judge)

@@ -33,9 +33,10 @@ def _run(c: ClauseRun, server: S3Server, steps: list[dict[str, str]],
     """
     __tracebackhide__ = True
     environment = server.environment(**changes)
+    trained = c.trained_file()
     with c.framework_time():  # the child imports the framework and runs the backend
         report = remote_steps(c.run.zygote(c.profile), c.run.spec_of(c.profile),
-                              c.profile.name, c.cache.checkpoint(),
+                              c.profile.name, trained,
                               c.new_folder(f"worker-{os.urandom(3).hex()}"), steps,
                               environment, c.log.calls)
     if "crashed" in report:

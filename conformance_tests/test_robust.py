@@ -36,7 +36,7 @@ def _bad_input(c: ClauseRun, method: str, fault: str, x: np.ndarray, y: np.ndarr
     """
     if method == "predict":
         return bad_features(fault, x)
-    classes = int(np.max(c.data.train.y)) + 1
+    classes = int(np.max(c.labels("train"))) + 1
     return bad_samples(fault, x, y, classes, like=c.data.test)
 
 
@@ -62,7 +62,7 @@ def _check_rejects(c: ClauseRun, method: str, argument: str, faults: list[str]) 
     if method == "train":  # as Sedna calls it; only train_data is malformed
         def call(data: Any) -> Any:
             return backend.train(data, valid_data=c.data.valid, **c.train_kwargs())
-    x, y = c.x(8), np.array(c.data.test.y[:8], copy=True)
+    x, y = c.features(8), c.labels(n=8)
     for fault in faults:
         strategy = _bad_input(c, method, fault, x, y)
 
@@ -86,7 +86,7 @@ def _check_changes_nothing(c: ClauseRun, method: str, faults: list[str]) -> None
     backend.load(model_url=trained)
     backend.model_save_path = checkpoint  # as Sedna's jobs point a backend at a model URL
     before = c.state(backend), _files(folder)
-    x, y = c.x(8), np.array(c.data.test.y[:8], copy=True)
+    x, y = c.features(8), c.labels(n=8)
     for fault in faults:
         strategy = _bad_input(c, method, fault, x, y)
 
@@ -144,10 +144,10 @@ def test_evaluate_bad_input_changes_nothing(conformance):
 def test_float64(conformance):
     c = conformance
     backend = c.backend(trained=True)
-    x = c.x()
+    x = c.features().astype(np.float32)
     if c.profile.capabilities.accepts_float64:
-        out64 = np.asarray(backend.predict(x.astype(np.float64)))
-        out32 = np.asarray(backend.predict(x))
+        out64 = c.array(backend.predict(x.astype(np.float64)))
+        out32 = c.array(backend.predict(x))
         tol = c.profile.tolerances
         c.expect(np.allclose(out64, out32, atol=tol.batch_atol, rtol=tol.batch_rtol),
                  f"float64 predictions differ from float32 by up to "

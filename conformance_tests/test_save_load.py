@@ -30,10 +30,10 @@ def test_any_extension(conformance):
 def test_location(conformance):
     c = conformance
     folder = c.new_folder("models")
-    path = c.backend(trained=True, model_save_path=folder, model_name="located.ckpt").save()
+    path = c.backend(trained=True, model_save_path=folder, model_name="located" + c.suffix).save()
     c.expect(isinstance(path, str) and os.path.dirname(os.path.abspath(path)) == folder
              and os.path.basename(path).startswith("located"),
-             f"save() wrote {path!r}", f"a file named like 'located.ckpt' in {folder!r}")
+             f"save() wrote {path!r}", f"a file named like 'located{c.suffix}' in {folder!r}")
 
 
 @clause("save.creates-folders")
@@ -49,9 +49,9 @@ def test_creates_folders(conformance):
 def test_second_save_replaces(conformance):
     c = conformance
     folder = c.new_folder("shared")
-    c.backend(label="untrained", model_save_path=folder, model_name="m.ckpt").save()
+    c.backend(label="untrained", model_save_path=folder, model_name="m" + c.suffix).save()
     trained = c.backend(trained=True, label="trained", model_save_path=folder,
-                        model_name="m.ckpt")
+                        model_name="m" + c.suffix)
     path = trained.save()
     reader = c.backend(label="reader")
     reader.load(model_url=path)
@@ -70,7 +70,7 @@ def test_round_trip(conformance):
     fresh.load(model_url=path)
     got, expected = c.state(fresh), c.state(trained)
     c.expect(got.same(expected), got.difference(expected), "a bit-identical model")
-    a, b = np.asarray(fresh.predict(c.x())), np.asarray(trained.predict(c.x()))
+    a, b = c.array(fresh.predict(c.x())), c.array(trained.predict(c.x()))
     c.expect(np.array_equal(a, b), f"predictions differ by up to {np.abs(a - b).max():.3g}",
              "bit-identical predictions")
 
@@ -111,7 +111,7 @@ def test_missing_raises(conformance):
     c = conformance
     backend = c.backend(trained=True)
     before = c.state(backend)
-    missing = c.path("no-such-model.ckpt")
+    missing = c.path("no-such-model" + c.suffix)
     error = c.expect_raises(FileNotFoundError, backend.load, model_url=missing)
     c.expect("no-such-model" in str(error), f"message {str(error)!r}", "it names the path")
     after = c.state(backend)

@@ -11,9 +11,9 @@ import os
 import numpy as np
 
 from sedna_conformance.conformance_tests.helpers import shapes, weights_of
-from sedna_conformance.harness.clause_run import accuracy
 from sedna_conformance.harness.collection import clause
 from sedna_conformance.harness.contract import fedavg, model_info, wire
+from sedna_conformance.harness.names import qualified
 from sedna_conformance.harness.trace import Traced
 
 
@@ -24,10 +24,10 @@ def _json(value):
         return error
 
 
-def _deployed(c, name="base.ckpt"):
+def _deployed(c, name="base"):
     """The trained base model saved by the backend, as a job finds it at a model URL."""
     folder = c.new_folder(f"deployed-{os.urandom(2).hex()}")
-    return c.backend(trained=True, label="trainer").save(os.path.join(folder, name))
+    return c.backend(trained=True, label="trainer").save(os.path.join(folder, name + c.suffix))
 
 
 def incremental_learning_steps(c, backend, base_url):
@@ -36,7 +36,7 @@ def incremental_learning_steps(c, backend, base_url):
     result = backend.train(train_data=data.incremental_train, valid_data=data.valid,
                            **c.train_kwargs())
     out_dir = c.new_folder(f"output-{os.urandom(2).hex()}")
-    new_url = backend.save(os.path.join(out_dir, "model.ckpt"))
+    new_url = backend.save(os.path.join(out_dir, "model" + c.suffix))
     c.expect(isinstance(new_url, str) and os.path.isfile(new_url),
              f"step 2 (save(path) positional) returned {new_url!r}",
              "the path of a file that exists")
@@ -50,13 +50,13 @@ def incremental_learning_steps(c, backend, base_url):
     for label, url in (("base", base_url), ("new", new_url)):
         evaluator.model_save_path = url
         metrics = evaluator.evaluate(data=data.incremental_test, model_path=url)
-        c.expect(isinstance(_json(metrics), str) and "accuracy" in metrics,
+        c.expect(isinstance(_json(metrics), str) and c.accuracy_key in metrics,
                  f"step 4 (evaluate(data=, model_path={label} model)) returned {metrics!r}",
                  "JSON metrics with an accuracy")
         reader = c.backend(label=f"{label}_reader")
         reader.load(model_url=url)
-        own = accuracy(reader.predict(data.incremental_test.x), data.incremental_test.y)
-        reported[label] = float(metrics["accuracy"])
+        own = c.accuracy(reader.predict(data.incremental_test.x), data.incremental_test.y)
+        reported[label] = float(metrics[c.accuracy_key])
         c.expect(abs(reported[label] - own) <= 1e-6,
                  f"step 4: evaluate reported accuracy {reported[label]:.4f} for the {label} "
                  f"model, whose own predictions score {own:.4f}",
@@ -66,10 +66,10 @@ def incremental_learning_steps(c, backend, base_url):
     x = c.x(8, split="incremental_test")
     server.predict(x, kwargs={"request_id": 1})
     server.load(new_url)
-    updated = np.asarray(server.predict(x, kwargs={"request_id": 2}))
+    updated = c.array(server.predict(x, kwargs={"request_id": 2}))
     newest = c.backend(label="newest")
     newest.load(model_url=new_url)
-    expected = np.asarray(newest.predict(x))
+    expected = c.array(newest.predict(x))
     c.expect(updated.shape == expected.shape and np.array_equal(updated, expected),
              "step 5 (hot update: load(newer url), then predict(x, kwargs=...)) predicts "
              "with the older model", "the newer model's predictions")
@@ -91,8 +91,8 @@ def test_inference(conformance):
     worker.load(url)
     batch = c.x(5)
     for x in (batch, batch[:1]):
-        got = np.asarray(worker.predict(x, kwargs={"request_id": 7}))
-        want = np.asarray(trainer.predict(x))
+        got = c.array(worker.predict(x, kwargs={"request_id": 7}))
+        want = c.array(trainer.predict(x))
         c.expect(got.shape == want.shape and np.array_equal(got, want),
                  f"predict(x of {len(x)}, kwargs={{...}}) after load(url) gave "
                  f"shape {got.shape}, max difference "
@@ -117,8 +117,8 @@ def test_federated_learning(conformance):
                  f"step 2: client {i}'s weights after training have shapes "
                  f"{got_shapes[:3]}... where it started from {start_shapes[:3]}...",
                  "the same count, order and shapes as before training")
-    union_x, union_y = np.asarray(c.data.train.x), np.asarray(c.data.train.y)
-    alone = [accuracy(client.predict(union_x), union_y) for client in clients]
+    union_x, union_y = c.data.train.x, c.labels("train")
+    alone = [c.accuracy(client.predict(union_x), union_y) for client in clients]
     average = fedavg(sent, [len(s) for s in shards])
     for i, client in enumerate(clients):
         try:
@@ -126,11 +126,11 @@ def test_federated_learning(conformance):
         except Exception as error:
             c.fail(f"step 3: set_weights(FedAvg) on client {i} raised "
                    f"{type(error).__name__}: {str(error)[:160]}", "the aggregated weights set")
-    first, second = (np.asarray(client.predict(union_x)) for client in clients)
+    first, second = (c.array(client.predict(union_x)) for client in clients)
     c.expect(np.array_equal(first, second),
              f"step 4: the clients predict differently after aggregation (up to "
              f"{np.abs(first - second).max():.3g})", "identical predictions")
-    together = accuracy(first, union_y)
+    together = c.accuracy(first, union_y)
     c.expect(together >= min(alone),
              f"step 4: aggregated accuracy {together:.3f} on the union, clients alone "
              f"{alone[0]:.3f} and {alone[1]:.3f}", "at least the worse client's accuracy")
@@ -151,7 +151,7 @@ def test_multi_task(conformance):
     for i, (task, path) in enumerate(zip(tasks, written, strict=True)):
         reader = c.backend(label=f"reader_{i + 1}")
         reader.load(path)
-        got, want = np.asarray(reader.predict(x)), np.asarray(task.predict(x))
+        got, want = c.array(reader.predict(x)), c.array(task.predict(x))
         c.expect(np.array_equal(got, want),
                  f"load({path!r}) gives other predictions than task {i + 1}'s model",
                  f"task {i + 1}'s model")
@@ -180,17 +180,16 @@ def test_set_backend_job(conformance):
     previous = os.environ.get("BACKEND_TYPE")
     os.environ["BACKEND_TYPE"] = c.profile.backend_type or ""
     try:
-        backend = c.profile.set_backend(estimator=c.profile.estimator,
-                                                    config=config)
+        backend = c.log.call("backend = set_backend", c.profile.set_backend,
+                             estimator=c.profile.estimator, config=config)
     finally:
         if previous is None:
             os.environ.pop("BACKEND_TYPE", None)
         else:
             os.environ["BACKEND_TYPE"] = previous
-    c.log.calls.append(f"backend = set_backend(estimator=..., config={config!r}) "
-                       f"with BACKEND_TYPE={c.profile.backend_type!r}")
+    c.log.calls.append(f"  (with BACKEND_TYPE={c.profile.backend_type!r})")
     c.expect(isinstance(backend, c.profile.backend),
-             f"set_backend built a {type(backend).__name__}", c.profile.backend.__name__)
+             f"set_backend built a {qualified(type(backend))}", qualified(c.profile.backend))
     backend = Traced(backend, c.log, "job")
     direct = c.backend(model_save_path=os.path.dirname(base_url),
                        model_name=os.path.basename(base_url), label="direct")
@@ -203,10 +202,10 @@ def test_set_backend_job(conformance):
              "training through set_backend did not start from base_model_url "
              f"({got.difference(expected)} vs a backend fine-tuning from it directly)",
              "the same model as fine-tuning from the base model")
-    path = backend.save(os.path.join(output, "model.ckpt"))
+    path = backend.save(os.path.join(output, "model" + c.suffix))
     c.expect(isinstance(path, str) and os.path.isfile(path),
              f"save(path) through set_backend returned {path!r}", "an existing file")
     metrics = backend.evaluate(data=c.data.incremental_test, model_path=path)
-    c.expect(isinstance(_json(metrics), str) and "accuracy" in metrics,
+    c.expect(isinstance(_json(metrics), str) and c.accuracy_key in metrics,
              f"evaluate(data=, model_path=) through set_backend returned {metrics!r}",
              "JSON metrics with an accuracy")

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import warnings
 from collections.abc import Iterator
 
 from sedna_conformance.harness.collection import clause
+from sedna_conformance.harness.names import qualified
 
 _VARIABLES = ("BACKEND_TYPE", "DEVICE_CATEGORY", "CUDA_VISIBLE_DEVICES")
 
@@ -29,18 +31,48 @@ def environment(**values: str) -> Iterator[None]:
                 os.environ[name] = value
 
 
+class _Records(logging.Handler):
+    """Collects WARNING and worse log records from every logger while installed."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+@contextlib.contextmanager
+def logged_warnings() -> Iterator[list[str]]:
+    """Warnings logged (through ``logging``, by any logger, propagating or not) while open."""
+    handler = _Records()
+    loggers = [logging.getLogger()] + [
+        logger for logger in logging.Logger.manager.loggerDict.values()
+        if isinstance(logger, logging.Logger) and not logger.propagate]
+    for logger in loggers:
+        logger.addHandler(handler)
+    try:
+        yield handler.messages
+    finally:
+        for logger in loggers:
+            logger.removeHandler(handler)
+
+
 def build(c, config=None, **variables):
-    set_backend = c.profile.set_backend
-    with environment(**variables), warnings.catch_warnings(record=True) as caught:
+    """``set_backend(estimator, config)`` with exactly ``variables`` among Sedna's; the
+    backend and every warning issued (Python warnings and logged ones).
+    """
+    with environment(**variables), warnings.catch_warnings(record=True) as caught, \
+            logged_warnings() as logged:
         warnings.simplefilter("always")
-        c.log.calls.append(f"set_backend(estimator, config={config!r}) with {variables}")
-        backend = set_backend(c.profile.estimator, config)
-    return backend, caught
+        backend = c.log.call(f"set_backend[{variables}]", c.profile.set_backend,
+                             c.profile.estimator, config)
+    return backend, [str(w.message) for w in caught] + logged
 
 
 def expect_profile_backend(c, backend, how):
     c.expect(type(backend) is c.profile.backend,
-             f"{how} gave {type(backend).__name__}", c.profile.backend.__name__)
+             f"{how} gave {qualified(type(backend))}", qualified(c.profile.backend))
 
 
 @clause("set_backend.env-any-case")
@@ -70,17 +102,24 @@ def test_env_wins(conformance):
 @clause("set_backend.unknown-falls-back")
 def test_unknown_falls_back(conformance):
     c = conformance
-    backend, caught = build(c, {"backend_type": "no-such-framework"})
-    c.expect(type(backend).__name__ == "BackendBase",
-             f"{type(backend).__name__} for an unknown type", "BackendBase")
-    c.expect(any("Not Support" in str(w.message) for w in caught),
-             f"warnings {[str(w.message) for w in caught]}", "a 'Not Support yet' warning")
+    backend, warned = build(c, {"backend_type": "no-such-framework"})
+    kind = type(backend)
+    c.expect(backend is not None and getattr(backend, "framework", None) == ""
+             and callable(getattr(backend, "predict", None)),
+             f"{qualified(kind)} (framework={getattr(backend, 'framework', None)!r}) for an "
+             "unknown type", "the generic backend (framework '')")
+    held = getattr(backend, "estimator", None)
+    c.expect(held is c.profile.estimator or isinstance(held, c.profile.estimator)
+             if isinstance(c.profile.estimator, type) else held is not None,
+             f"the fallback holds estimator={held!r}", "the estimator given to set_backend")
+    c.expect(bool(warned), "no warning (neither warnings.warn nor a logged warning)",
+             "a warning that the type is not supported")
 
 
 @clause("set_backend.none-estimator")
 def test_none_estimator(conformance):
     c = conformance
-    result = c.profile.set_backend(None, {"backend_type": "x"})
+    result = c.log.call("set_backend", c.profile.set_backend, None, {"backend_type": "x"})
     c.expect(result is None, f"{result!r}", "None")
 
 
@@ -88,11 +127,12 @@ def test_none_estimator(conformance):
 def test_config_reaches_backend(conformance):
     c = conformance
     base, out = c.new_folder("base"), c.new_folder("out")
-    backend, _ = build(c, {"base_model_url": base, "model_url": out, "model_name": "m.ckpt"},
+    name = "m" + c.suffix
+    backend, _ = build(c, {"base_model_url": base, "model_url": out, "model_name": name},
                        BACKEND_TYPE=c.profile.backend_type)
-    c.expect(backend.model_save_path == base and backend.model_name == "m.ckpt",
+    c.expect(backend.model_save_path == base and backend.model_name == name,
              f"model_save_path={backend.model_save_path!r}, model_name={backend.model_name!r}",
-             f"model_save_path={base!r} (base_model_url), model_name='m.ckpt'")
+             f"model_save_path={base!r} (base_model_url), model_name={name!r}")
     backend, _ = build(c, {"model_url": out}, BACKEND_TYPE=c.profile.backend_type)
     c.expect(backend.model_save_path == out,
              f"model_save_path={backend.model_save_path!r} with only model_url",
@@ -102,6 +142,8 @@ def test_config_reaches_backend(conformance):
 @clause("set_backend.cuda-sets-use-cuda")
 def test_cuda_sets_use_cuda(conformance):
     c = conformance
-    backend, _ = build(c, {"backend_type": "no-such-framework"}, CUDA_VISIBLE_DEVICES="0")
-    c.expect(getattr(backend, "use_cuda", None) is True,
-             f"use_cuda={getattr(backend, 'use_cuda', None)!r}", "True")
+    for visible, expected in (({"CUDA_VISIBLE_DEVICES": "0"}, True), ({}, False)):
+        backend, _ = build(c, {"backend_type": c.profile.backend_type}, **visible)
+        got = getattr(backend, "use_cuda", None)
+        c.expect(got is expected, f"use_cuda={got!r} on {qualified(type(backend))} with "
+                 f"CUDA_VISIBLE_DEVICES {'set' if visible else 'unset'}", repr(expected))

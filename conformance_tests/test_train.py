@@ -7,14 +7,14 @@ from typing import Any
 
 import numpy as np
 
-from sedna_conformance.harness.clause_run import ClauseRun, accuracy
+from sedna_conformance.harness.clause_run import ClauseRun
 from sedna_conformance.harness.collection import clause
 
 
 def trained_once(c: ClauseRun) -> dict[str, Any]:
     """Train one fresh backend with the profile's full settings."""
     backend = c.backend(label="backend")
-    before_accuracy = accuracy(backend.predict(c.x(split="train")), c.data.train.y)
+    before_accuracy = c.accuracy(backend.predict(c.x(split="train")), c.data.train.y)
     result = backend.train(train_data=c.data.train, valid_data=c.data.valid,
                            **c.train_kwargs(quick=False))
     return {"backend": backend, "result": result, "before_accuracy": before_accuracy}
@@ -24,7 +24,7 @@ def trained_once(c: ClauseRun) -> dict[str, Any]:
 def test_learns(conformance):
     c = conformance
     run = trained_once(c)
-    after = accuracy(run["backend"].predict(c.x(split="train")), c.data.train.y)
+    after = c.accuracy(run["backend"].predict(c.x(split="train")), c.data.train.y)
     threshold = c.profile.tolerances.accuracy_threshold
     c.expect(after >= threshold and after > run["before_accuracy"],
              f"train accuracy {after:.3f} (untrained {run['before_accuracy']:.3f})",
@@ -100,12 +100,15 @@ def test_drops_unknown_kwargs(conformance):
 @clause("train.reproducible")
 def test_reproducible(conformance):
     c = conformance
-    states = []
+    states, initial = [], None
     for label in ("first", "second"):
         backend = c.backend(label=label, fine_tune=False)
+        initial = initial or c.state(backend)
         backend.train(train_data=c.data.train, valid_data=c.data.valid,
                       **c.train_kwargs(seed=c.profile.seed))
         states.append(c.state(backend))
+    c.expect(not initial.same(states[0]), f"training left the model as it was "
+             f"({c.instrument.describe()})", "two trainings that change the model")
     c.expect(states[0].same(states[1]), states[0].difference(states[1]), "identical models")
 
 
@@ -162,11 +165,11 @@ def test_no_fine_tune_ignores_checkpoint(conformance):
 def test_predict_after_train_uses_trained_model(conformance):
     c = conformance
     stale = c.backend(label="stale")
-    stale_out = np.asarray(stale.predict(c.x()))
+    stale_out = c.array(stale.predict(c.x()))
     stale_path = stale.save()
     backend = c.backend(fine_tune=False, model_save_path=stale_path)
     backend.train(train_data=c.data.train, valid_data=c.data.valid, **c.train_kwargs())
-    out = np.asarray(backend.predict(c.x()))
+    out = c.array(backend.predict(c.x()))
     c.expect(not np.array_equal(out, stale_out),
              "predict after train returned the stale checkpoint's predictions",
              "the freshly trained model's predictions")

@@ -34,7 +34,7 @@ def test_stable(conformance):
 def test_copies(conformance):
     c = conformance
     backend = c.backend(trained=True)
-    before = np.asarray(backend.predict(c.x()))
+    before = c.array(backend.predict(c.x()))
     weights = weights_of(c, backend)
     reference = arrays(weights)
     for i, w in enumerate(weights):
@@ -49,7 +49,7 @@ def test_copies(conformance):
              f"({first_difference(later, reference)})",
              "the model unchanged")
     tol = c.profile.tolerances
-    c.expect(np.allclose(np.asarray(backend.predict(c.x())), before, atol=tol.batch_atol,
+    c.expect(np.allclose(c.array(backend.predict(c.x())), before, atol=tol.batch_atol,
                          rtol=tol.batch_rtol),
              "changing the returned weights changed predictions", "unchanged predictions")
     c.expect(later is not weights and same_weights(weights, modified),
@@ -101,7 +101,7 @@ def test_transfer(conformance):
     source = c.backend(trained=True, label="source")
     target = c.backend(label="target")
     target.set_weights(weights_of(c, source))
-    a, b = np.asarray(target.predict(c.x())), np.asarray(source.predict(c.x()))
+    a, b = c.array(target.predict(c.x())), c.array(source.predict(c.x()))
     c.expect(np.array_equal(a, b), f"predictions differ by up to {np.abs(a - b).max():.3g}",
              "the source's predictions")
 

@@ -1,8 +1,10 @@
 """Child processes of the clauses: ``python -m sedna_conformance.harness.child ...``.
 
 ``save-loop`` (the crash clauses): the child rebuilds the profile from its ``--profile``
-spec, loads the trained base model into a fresh estimator, prints ``ready`` and saves in a
-loop, so the parent can kill it part-way (SIGKILL) or run two at once.
+spec, builds the backend on a fresh estimator, loads into it (with the backend's own
+``load``: these clauses rest on ``load.round-trip``) the trained model the parent saved
+with the backend's ``save``, prints ``ready`` and saves in a loop, so the parent can kill
+it part-way (SIGKILL) or run two at once.
 
 ``remote`` (the ``remote.*`` clauses): the child, started with a worker's S3 settings in
 its environment as Sedna starts each worker, runs save/load steps on remote URLs and
@@ -71,15 +73,22 @@ def _drop_capabilities() -> None:
         raise OSError(error, f"capset: {os.strerror(error)}")
 
 
-def _backend(args: argparse.Namespace, fine_tune: bool) -> Any:
+def _profile(args: argparse.Namespace) -> Any:
     from sedna_conformance.harness.discovery import load_profiles
 
-    profile = next(p for p in load_profiles(args.profile) if p.name == args.name)
-    estimator = profile.estimator()
-    estimator.load(model_url=args.weights_from)
-    return profile.backend(estimator=estimator, fine_tune=fine_tune,
-                           model_save_path=args.folder, model_name=args.model_name,
-                           **dict(profile.options))
+    return next(p for p in load_profiles(args.profile) if p.name == args.name)
+
+
+def _backend(args: argparse.Namespace, fine_tune: bool) -> Any:
+    """The profile's backend on a fresh estimator, holding the model at ``--weights-from``
+    (a file the backend's own ``save`` wrote).
+    """
+    profile = _profile(args)
+    backend = profile.backend(estimator=profile.estimator(), fine_tune=fine_tune,
+                              model_save_path=args.folder, model_name=args.model_name,
+                              **dict(profile.options))
+    backend.load(model_url=args.weights_from)
+    return backend
 
 
 def _save_once(args: argparse.Namespace) -> dict[str, Any]:
@@ -103,14 +112,15 @@ def _save_once(args: argparse.Namespace) -> dict[str, Any]:
     return report
 
 
-def _fingerprint(backend: Any, probe: Any) -> str:
+def _fingerprint(backend: Any, probe: Any, as_array: Any) -> str:
     """A digest of ``backend``'s predictions on ``probe`` (equal digests: same outputs)."""
+    import copy
     import hashlib
 
     import numpy as np
 
     try:
-        out = np.asarray(backend.predict(probe))
+        out = np.ascontiguousarray(as_array(backend.predict(copy.deepcopy(probe))))
     except Exception as error:
         return f"predict raised {type(error).__name__}"
     return hashlib.sha256(f"{out.dtype}{out.shape}".encode() + out.tobytes()).hexdigest()
@@ -142,14 +152,14 @@ def _remote(args: argparse.Namespace) -> dict[str, Any]:
     import logging
     import traceback
 
-    from sedna_conformance.harness.discovery import load_profiles
+    from sedna_conformance.harness.instruments import PROBE_SIZE
 
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, force=True)  # Sedna's level
-    profile = next(p for p in load_profiles(args.profile) if p.name == args.name)
-    probe = profile.datasets().test.x[:16]
+    profile = _profile(args)
+    probe, read = profile.datasets().test.x[:PROBE_SIZE], profile.as_array
     backend = _backend(args, fine_tune=False)
     backend.save()  # the model's own file, which a failed remote step must leave alone
-    report: dict[str, Any] = {"model": _fingerprint(backend, probe),
+    report: dict[str, Any] = {"model": _fingerprint(backend, probe, read),
                               "files": _listing(args.folder), "steps": []}
     for number, step in enumerate(json.loads(args.steps)):
         url = step["url"].replace("{model_name}", str(backend.model_name))
@@ -159,7 +169,7 @@ def _remote(args: argparse.Namespace) -> dict[str, Any]:
             target = profile.backend(estimator=profile.estimator(), fine_tune=False,
                                      model_save_path=folder, **dict(profile.options))
         outcome: dict[str, Any] = {"op": step["op"], "url": url, "error": None,
-                                   "before": _fingerprint(target, probe)}
+                                   "before": _fingerprint(target, probe, read)}
         try:
             if step["op"] == "save":
                 outcome["returned"] = str(backend.save(model_url=url))
@@ -169,7 +179,7 @@ def _remote(args: argparse.Namespace) -> dict[str, Any]:
             outcome.update(error=type(error).__name__, message=str(error)[:1000],
                            kinds=[k.__name__ for k in type(error).__mro__],
                            trace="".join(traceback.format_exception(error)))
-        outcome.update(model=_fingerprint(target, probe), files=_listing(args.folder))
+        outcome.update(model=_fingerprint(target, probe, read), files=_listing(args.folder))
         report["steps"].append(outcome)
     return report
 

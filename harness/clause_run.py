@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sedna_conformance.harness.clauses import Clause
-from sedna_conformance.harness.failure import ClauseFailure, format_failure
+from sedna_conformance.harness.contract import MODEL_SUFFIXES
+from sedna_conformance.harness.errors import SetupError
+from sedna_conformance.harness.failure import Blocked, ClauseFailure, format_failure
 from sedna_conformance.harness.instruments import PROBE_SIZE, Instrument, State
 from sedna_conformance.harness.profile import Profile
 from sedna_conformance.harness.trace import CallLog, Traced, describe
@@ -23,12 +25,13 @@ from sedna_conformance.harness.trace import CallLog, Traced, describe
 if TYPE_CHECKING:
     from sedna_conformance.harness.run import ConformanceRun
 
-__all__ = ["ClauseRun", "accuracy"]
+__all__ = ["ClauseRun", "framework_of"]
 
 
-def accuracy(outputs: Any, labels: np.ndarray) -> float:
-    """Share of rows of ``outputs`` whose arg-max is the label."""
-    return float((np.asarray(outputs).argmax(axis=1) == np.asarray(labels)).mean())
+def framework_of(profile: Profile) -> str:
+    """The ``framework`` class attribute of the profile's backend, or ``""``."""
+    name = getattr(profile.backend, "framework", "")
+    return name if isinstance(name, str) else ""
 
 
 class ClauseRun:
@@ -69,7 +72,47 @@ class ClauseRun:
         """Rows ``rows`` of ``split``, made by the profile's ``subset`` hook (never by
         constructing the profile's data class).
         """
-        return self.profile.subset(getattr(self.data, split), rows)
+        try:
+            return self.profile.subset(getattr(self.data, split), rows)
+        except Exception as error:
+            raise SetupError(self.profile.name, f"subset({split}, {rows})",
+                             f"raised {type(error).__name__}: {str(error)[:200]}",
+                             "make Profile.subset return those rows of the split") from error
+
+    def hook(self, step: str, func: Any, *args: Any) -> Any:
+        """``func(*args)``, a function the profile supplies: what it raises is the
+        profile's error (a :class:`SetupError` naming ``step``), never the backend's.
+        """
+        try:
+            return func(*args)
+        except Exception as error:
+            raise SetupError(self.profile.name, step,
+                             f"raised {type(error).__name__}: {str(error)[:200]}",
+                             f"make Profile.{step.split('(')[0]} work") from error
+
+    def array(self, value: Any) -> np.ndarray:
+        """``value`` (the profile's data, or a backend's output) as a NumPy array, through
+        the profile's ``as_array`` hook.
+        """
+        return np.asarray(self.profile.as_array(value))
+
+    def labels(self, split: str = "test", n: int | None = None) -> np.ndarray:
+        """A NumPy copy of the first ``n`` labels of ``split``."""
+        return np.array(self.array(getattr(self.data, split).y[:n]), copy=True)
+
+    def accuracy(self, outputs: Any, labels: Any) -> float:
+        """Share of rows of ``outputs`` whose arg-max is the label."""
+        return float((self.array(outputs).argmax(axis=1) == self.array(labels)).mean())
+
+    @property
+    def accuracy_key(self) -> str:
+        """The key of the accuracy in ``evaluate``'s metrics (the profile's)."""
+        return self.profile.accuracy_key
+
+    @property
+    def suffix(self) -> str:
+        """Sedna's model-file suffix for the backend's framework (``.pkl`` if unknown)."""
+        return MODEL_SUFFIXES.get(framework_of(self.profile), ".pkl")
 
     @property
     def instrument(self) -> Instrument:
@@ -78,11 +121,19 @@ class ClauseRun:
 
     def state(self, backend: Any) -> State:
         """The model state of ``backend`` now, read with the profile's instrument."""
-        return self.instrument.read(backend, self.x(PROBE_SIZE))
+        return self.instrument.read(backend, self.x(PROBE_SIZE), self.profile.as_array)
 
-    def x(self, n: int | None = None, split: str = "test") -> np.ndarray:
-        """A fresh copy of the first ``n`` features of ``split``."""
-        return np.array(getattr(self.data, split).x[:n], copy=True)
+    def x(self, n: int | None = None, split: str = "test") -> Any:
+        """A fresh copy of the first ``n`` features of ``split``, in the profile's own type."""
+        features = getattr(self.data, split).x
+        part = features if n is None else features[:n]
+        return np.array(part, copy=True) if isinstance(part, np.ndarray) else copy.deepcopy(part)
+
+    def features(self, n: int | None = None, split: str = "test") -> np.ndarray:
+        """A fresh NumPy copy of the first ``n`` features of ``split`` (for clauses about
+        NumPy input itself, such as float64 casting and malformed arrays).
+        """
+        return np.array(self.array(self.x(n, split)), copy=True)
 
     def path(self, *parts: str) -> str:
         """A path inside this clause's private folder (not created)."""
@@ -101,7 +152,13 @@ class ClauseRun:
         framework work, so it counts in ``log.backend_s``, not as harness overhead.
         """
         with self.framework_time():
-            return self.cache.trained_estimator() if trained else self.profile.estimator()
+            return self.cache.trained_estimator() if trained else self.cache.estimator()
+
+    def trained_file(self) -> str:
+        """A checkpoint of the trained base model, written by the backend under test's own
+        ``save`` (for child processes, which load it with the backend's ``load``).
+        """
+        return str(self.backend(trained=True, label="trained_file").save())
 
     @contextlib.contextmanager
     def framework_time(self) -> Iterator[None]:
@@ -129,9 +186,16 @@ class ClauseRun:
             f"{'(trained)' if trained else ''}, fine_tune={fine_tune}, "
             f"model_save_path={model_save_path!r}, model_name={model_name!r}"
             + "".join(f", {k}={v!r}" for k, v in options.items()) + ")")
-        backend = self.profile.backend(estimator=estimator, fine_tune=fine_tune,
-                                       model_save_path=model_save_path,
-                                       model_name=model_name, **options)
+        start = time.perf_counter()
+        try:
+            backend = self.profile.backend(estimator=estimator, fine_tune=fine_tune,
+                                           model_save_path=model_save_path,
+                                           model_name=model_name, **options)
+        except BaseException as error:
+            self.log.raised.append(error)
+            raise
+        finally:
+            self.log.backend_s += time.perf_counter() - start
         return Traced(backend, self.log, label)
 
     def train_kwargs(self, quick: bool = True, **extra: Any) -> dict[str, Any]:
@@ -151,7 +215,13 @@ class ClauseRun:
     def fail(self, observed: str, expected: str) -> None:
         """Fail this clause: ``observed …, expected …`` in the fixed shape."""
         __tracebackhide__ = True
-        raise ClauseFailure(format_failure(self.clause, observed, expected, self.reproduction()))
+        raise ClauseFailure(format_failure(self.clause, observed, expected, self.reproduction(),
+                                           framework_of(self.profile)))
+
+    def blocked(self, reason: str) -> None:
+        """Report this clause ``blocked``: nothing of it can be judged, for ``reason``."""
+        __tracebackhide__ = True
+        raise Blocked(reason)
 
     def expect(self, ok: Any, observed: str, expected: str) -> None:
         """Fail unless ``ok``."""

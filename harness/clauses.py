@@ -8,13 +8,14 @@ after its prerequisites; the harness runs them in that order.
 from __future__ import annotations
 
 import fnmatch
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 __all__ = ["CLAUSES", "CONTRACT_VERSION", "INSTRUMENT_CLAUSES", "Clause", "direct_prerequisites",
            "get_clause", "match", "prerequisites", "run_order"]
 
 #: Version of the contract these clauses define; a clause records the one it appeared in.
-CONTRACT_VERSION = "1.4"
+CONTRACT_VERSION = "1.5"
 
 
 @dataclass(frozen=True)
@@ -26,8 +27,9 @@ class Clause:
     *blocks* this one; ``fix`` tells an author where to look when it fails. ``observes``
     marks a clause that reads the model's state, through the profile's instrument
     (:mod:`sedna_conformance.harness.instruments`) or ``get_weights`` itself: it also
-    requires that instrument's clause, so a backend without ``get_weights`` has its
-    ``weights.*`` clauses judged (and failed), not blocked.
+    requires that instrument's clause. ``fix`` speaks in contract terms, for any framework;
+    ``examples`` adds, by ``framework`` name, how to do it there (shown only to that
+    framework's backends).
     """
 
     id: str
@@ -38,6 +40,7 @@ class Clause:
     capabilities: tuple[str, ...] = ()
     since: str = "1.0"
     observes: bool = False
+    examples: Mapping[str, str] = field(default_factory=dict, hash=False, compare=False)
     group: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -45,9 +48,10 @@ class Clause:
 
 
 def _c(id: str, sentence: str, methods: str, fix: str, requires: str = "",
-       capabilities: str = "", since: str = "1.0", observes: bool = False) -> Clause:
+       capabilities: str = "", since: str = "1.0", observes: bool = False,
+       examples: Mapping[str, str] | None = None) -> Clause:
     return Clause(id, sentence, tuple(methods.split()), fix, tuple(requires.split()),
-                  tuple(capabilities.split()), since, observes)
+                  tuple(capabilities.split()), since, observes, dict(examples or {}))
 
 
 #: The root of most prerequisites: the harness builds backends on estimator instances.
@@ -61,13 +65,14 @@ _ALL = [
        "instance (a trained one predicts differently from a fresh one).", "__init__ predict",
        "keep `estimator` as given when it is not a class"),
     _c("construct.never-calls-instance", "The backend never calls an estimator instance, "
-       "even when it is callable (a MindSpore Cell is).", "__init__ predict",
+       "even when it is callable (a PyTorch `nn.Module`, a Keras model and a MindSpore `Cell` "
+       "are).", "__init__ predict",
        "test `isinstance(estimator, type)`, not `callable(estimator)`", _CONSTRUCT,
        since="1.3"),
     _c("construct.accepts-class", "The backend accepts an estimator class, instantiates it "
        "with no arguments and can predict with it.", "__init__ predict",
-       "instantiate `estimator` when `isinstance(estimator, type)`, as BackendBase._instance "
-       "does", _CONSTRUCT),
+       "instantiate `estimator` when `isinstance(estimator, type)`, and keep it otherwise",
+       _CONSTRUCT),
     _c("construct.framework-name", "`framework` is a non-empty lowercase string naming the "
        "framework.", "framework", "set the class attribute `framework = \"<name>\"`"),
     _c("construct.model-name-rule", "Without `model_name`, `model_name` is "
@@ -82,7 +87,9 @@ _ALL = [
     _c("construct.isolation", "Building a second backend in the same process does not "
        "change a live backend's predictions.", "__init__ predict",
        "do not change global framework state (execution mode, seeds) in `__init__`",
-       "predict.deterministic"),
+       "predict.deterministic",
+       examples={"mindspore": "set_context(mode=...) changes every backend of the process; "
+                              "switch modes only around the backend's own calls"}),
     # -- train -------------------------------------------------------------------------
     _c(_TRAIN, "Training reaches the profile's accuracy threshold on the learnable split, "
        "above the untrained model's accuracy.", "train evaluate",
@@ -92,7 +99,8 @@ _ALL = [
        "`get_weights`, its predictions).", "train", "train the network that predict() and "
        "get_weights() read", _CONSTRUCT, observes=True),
     _c("train.result-json", "`train` returns `None` or a JSON-serialisable value.", "train",
-       "return plain dicts/lists/numbers (convert NumPy scalars with float())", _CONSTRUCT),
+       "return plain dicts/lists/numbers (convert NumPy scalars and 0-d tensors with float())",
+       _CONSTRUCT),
     _c("train.valid-optional", "`train` works without `valid_data`.", "train",
        "give `valid_data` a default of None and skip validation when it is None", _CONSTRUCT),
     _c("train.forwards-kwargs", "`train` forwards the keywords `estimator.train` accepts, "
@@ -103,8 +111,13 @@ _ALL = [
        _CONSTRUCT),
     _c("train.reproducible", "Two trainings from the same initial weights with the same "
        "seed give the same weights.", "train get_weights",
-       "seed every source of randomness (shuffling, dropout) from the `seed` keyword",
-       _CONSTRUCT, "deterministic_training", observes=True),
+       "seed every source of randomness (initialisation, shuffling, dropout) from the `seed` "
+       "keyword, and train for real", "train.changes-weights", "deterministic_training",
+       observes=True,
+       examples={"pytorch": "torch.manual_seed(seed) and a DataLoader with a seeded generator",
+                 "mindspore": "mindspore.set_seed(seed) and a dataset shuffled with that seed",
+                 "keras": "keras.utils.set_random_seed(seed)",
+                 "tensorflow": "tf.keras.utils.set_random_seed(seed)"}),
     _c("train.fine-tune-from-checkpoint", "With `fine_tune=True` and a checkpoint at "
        "`model_save_path`, training starts from that checkpoint's weights.", "train",
        "implement finetune(): load the checkpoint at model_save_path before training",
@@ -123,8 +136,12 @@ _ALL = [
     _c("predict.finite", "`predict` returns finite numbers.", "predict",
        "check the network's output layer and input scaling", _PREDICT),
     _c("predict.deterministic", "`predict` returns the same output for the same input.",
-       "predict", "put the network in inference mode (set_train(False)) before predicting",
-       "predict.pure"),
+       "predict", "put the network in inference mode before predicting (dropout off, "
+       "batch-norm on its moving statistics)", "predict.pure",
+       examples={"pytorch": "model.eval() and torch.no_grad()",
+                 "keras": "model(x, training=False) or model.predict(x)",
+                 "tensorflow": "model(x, training=False) or model.predict(x)",
+                 "mindspore": "net.set_train(False)", "tinyms": "net.set_train(False)"}),
     _c("predict.batch-invariant", "A sample's output does not depend on the batch it is "
        "predicted in, within the profile's tolerance.", "predict",
        "predict in inference mode so batch-norm uses its moving statistics",
@@ -140,7 +157,8 @@ _ALL = [
     # -- evaluate ----------------------------------------------------------------------
     _c("evaluate.metrics-dict", "`evaluate` returns a JSON-serialisable dict of str to "
        "finite numbers.", "evaluate", "return {name: float(value)}", _CONSTRUCT),
-    _c("evaluate.accuracy-range", "An `accuracy` reported by `evaluate` lies in [0, 1].",
+    _c("evaluate.accuracy-range", "`evaluate` reports an accuracy (under the profile's "
+       "`accuracy_key`, `accuracy` by default) that lies in [0, 1].",
        "evaluate", "report accuracy as a fraction, not a percentage", "evaluate.metrics-dict"),
     _c("evaluate.agrees-with-predict", "`evaluate`'s accuracy equals the accuracy of "
        "`predict`'s arg-max on the same data.", "evaluate predict",
@@ -155,8 +173,11 @@ _ALL = [
        "evaluate.accuracy-range load.round-trip"),
     # -- save / load -------------------------------------------------------------------
     _c("save.returns-existing-file", "`save` returns the path of a file that exists.",
-       "save", "return the path the framework really wrote (MindSpore appends .ckpt)",
-       _CONSTRUCT),
+       "save", "return the path of the file really written (frameworks that add their own "
+       "suffix change the name)", _CONSTRUCT,
+       examples={"mindspore": "save_checkpoint appends .ckpt to a name without it",
+                 "tinyms": "save_checkpoint appends .ckpt to a name without it",
+                 "keras": "Keras 3 saves only under .keras or .weights.h5 names"}),
     _c("save.any-extension", "`save(model_name=...)` with a name lacking the framework's "
        "extension still returns the path of the file really written.", "save",
        "return the path the framework really wrote, suffix included",
@@ -172,7 +193,9 @@ _ALL = [
     _c("load.round-trip", "`save`, then `load` into a new backend, gives bit-identical weights "
        "and predictions.", "save load predict",
        "save and load every parameter, batch-norm statistics included",
-       "save.returns-existing-file predict.deterministic", observes=True),
+       "save.returns-existing-file predict.deterministic", observes=True,
+       examples={"pytorch": "save state_dict() (it holds the buffers: running_mean/var), "
+                            "not just parameters()"}),
     _c("load.path-and-url", "`load(path)` and `load(model_url=path)` both load that file.",
        "load", "accept the path as the first positional argument `model_url`",
        "load.round-trip", observes=True),
@@ -190,14 +213,18 @@ _ALL = [
        observes=True),
     # -- weights -----------------------------------------------------------------------
     _c("weights.stable", "`get_weights` returns the same count, shapes and order on every "
-       "call.", "get_weights", "iterate parameters in a fixed order (parameters_dict())",
-       _CONSTRUCT),
+       "call.", "get_weights", "return the parameters in one fixed order (the network's own "
+       "registration order)", _CONSTRUCT,
+       examples={"pytorch": "[t.tolist() for t in model.state_dict().values()]",
+                 "keras": "[w.tolist() for w in model.get_weights()]",
+                 "mindspore": "the values of net.parameters_dict(), in its order",
+                 "tinyms": "the values of net.parameters_dict(), in its order"}),
     _c("weights.copies", "`get_weights` returns copies: changing them does not change the "
        "model.", "get_weights predict", "return copies (ndarray.copy() or tolist())",
-       "predict.pure", observes=True),
+       "predict.pure weights.stable", observes=True),
     _c("weights.round-trip", "`set_weights(get_weights())` is exact, also for perturbed "
        "weights.", "get_weights set_weights", "write every array given, in order, at full "
-       "precision", _CONSTRUCT, observes=True),
+       "precision", "weights.stable", observes=True),
     _c("weights.json-transport", "Weights sent through `json.dumps`/`json.loads`, as Sedna's "
        "federated learning does, set back exactly.", "get_weights set_weights",
        "return nested lists of Python floats (ndarray.tolist()) and accept them back",
@@ -208,10 +235,10 @@ _ALL = [
        "weights.round-trip predict.deterministic"),
     _c("weights.wrong-count", "`set_weights` with the wrong number of arrays raises "
        "`ValueError` and changes nothing.", "set_weights",
-       "check len(weights) before writing anything", _CONSTRUCT, observes=True),
+       "check len(weights) before writing anything", "weights.stable", observes=True),
     _c("weights.wrong-shape", "`set_weights` with a wrongly shaped array raises `ValueError` "
        "and changes nothing.", "set_weights",
-       "check every shape before writing anything", _CONSTRUCT, observes=True),
+       "check every shape before writing anything", "weights.stable", observes=True),
     _c("weights.fedavg", "The element-wise mean of two clients' weights (FedAvg) can be set "
        "and read back.", "get_weights set_weights", "accept float arrays of the same shapes",
        "weights.json-transport"),
@@ -226,19 +253,39 @@ _ALL = [
     _c("set_backend.env-wins", "`BACKEND_TYPE` wins over `config[\"backend_type\"]`.",
        "set_backend", "read the environment variable first", "set_backend.env-any-case",
        "has_set_backend registered_backend_type"),
-    _c("set_backend.unknown-falls-back", "An unknown type warns and falls back to "
-       "`BackendBase`.", "set_backend",
-       "warnings.warn(f'{type} Not Support yet, use itself') and use BackendBase",
-       capabilities="has_set_backend"),
+    _c("set_backend.unknown-falls-back", "An unknown type warns (a Python warning or a "
+       "logged warning) and falls back to the generic backend (Sedna's `BackendBase`, whose "
+       "`framework` is empty), holding the estimator.", "set_backend",
+       "warn naming the type, then build the generic backend (Sedna's `BackendBase`) on the "
+       "estimator", capabilities="has_set_backend"),
     _c("set_backend.none-estimator", "`set_backend(None)` returns `None`.", "set_backend",
        "return None first when estimator is None", capabilities="has_set_backend"),
     _c("set_backend.config-reaches-backend", "`config`'s `base_model_url`/`model_url` and "
        "`model_name` reach the backend as `model_save_path` and `model_name`.",
        "set_backend", "pass model_save_path=base_model_url or model_url, and model_name",
        "set_backend.env-any-case", "has_set_backend registered_backend_type"),
-    _c("set_backend.cuda-sets-use-cuda", "`CUDA_VISIBLE_DEVICES` sets `use_cuda`.",
-       "set_backend", "use_cuda = bool(os.getenv('CUDA_VISIBLE_DEVICES'))",
-       "set_backend.unknown-falls-back", "has_set_backend"),
+    _c("set_backend.cuda-sets-use-cuda", "With `CUDA_VISIBLE_DEVICES` set, the backend the "
+       "profile's type builds has `use_cuda` true; with it unset, false.",
+       "set_backend", "pass use_cuda=True to the backend when CUDA_VISIBLE_DEVICES is set, "
+       "and keep it as the backend's `use_cuda`", "set_backend.env-any-case",
+       "has_set_backend registered_backend_type"),
+    # -- device (use_cuda) ------------------------------------------------------------
+    _c("device.cpu-fallback", "Without a GPU visible to the framework, a backend built with "
+       "`use_cuda=True` warns that it runs on the CPU, and trains and predicts there as one "
+       "built without it.", "__init__ train predict",
+       "when use_cuda is set but the framework sees no GPU, warn (naming use_cuda or the "
+       "GPU) and keep the model on the CPU", "predict.deterministic", "reports_devices",
+       since="1.5",
+       examples={"pytorch": "device = 'cuda' if use_cuda and torch.cuda.is_available() else "
+                            "'cpu', warning in the second case",
+                 "keras": "check tf.config.list_physical_devices('GPU') when use_cuda is set"}),
+    _c("device.gpu-placement", "With `use_cuda=True` and a GPU visible to the framework, the "
+       "model the backend trains and predicts with lives on the GPU.", "__init__ train predict",
+       "move the model (and each batch) to the GPU when use_cuda is true", _CONSTRUCT,
+       "reports_devices", since="1.5",
+       examples={"pytorch": "model.to('cuda') in __init__, and batches .to(the model's "
+                            "device)",
+                 "mindspore": "set_context(device_target='GPU') around the backend's calls"}),
     # -- robust (bad input) --------------------------------------------------------
     _c("robust.train-rejects-bad-input", "`train` refuses malformed `train_data` (empty, wrong "
        "rank or shape, mismatched lengths, labels out of range, NaN or infinite, None, "
@@ -272,13 +319,18 @@ _ALL = [
     # -- ckpt (checkpoint safety) -----------------------------------------------------
     _c("ckpt.refuses-corrupt", "`load` refuses a truncated, empty, random or "
        "wrong-architecture checkpoint with a `ValueError`, and the model is unchanged.",
-       "load", "read into a temporary structure, check names and shapes, then write "
-       "(MindSpore: load_checkpoint(crc_check=True) and compare with the network)",
-       "load.round-trip", since="1.1", observes=True),
+       "load", "read into a temporary structure, check names and shapes against the network, "
+       "then write", "load.round-trip", since="1.1", observes=True,
+       examples={"pytorch": "torch.load(path, weights_only=True), then "
+                            "load_state_dict(state, strict=True) on a copy",
+                 "mindspore": "load_checkpoint(path, crc_check=True) and compare names and "
+                              "shapes with net.parameters_dict()"}),
     _c("ckpt.flipped-byte", "A single flipped byte anywhere in a checkpoint written by `save` "
        "is detected on `load`, never loaded as silently wrong weights.", "save load",
-       "write and read checkpoints with a checksum (MindSpore: crc_check=True on both)",
-       "load.round-trip", since="1.1", observes=True),
+       "store a checksum (e.g. SHA-256) of the content with the file and check it on load",
+       "load.round-trip", since="1.1", observes=True,
+       examples={"mindspore": "crc_check=True on both save_checkpoint and load_checkpoint",
+                 "tinyms": "crc_check=True on both save_checkpoint and load_checkpoint"}),
     _c("ckpt.no-pickle-execution", "Loading a file that holds a pickle payload never executes "
        "code.", "load", "never unpickle model files (no torch.load/pickle.load/np.load with "
        "allow_pickle=True)", "load.round-trip", since="1.1"),

@@ -8,19 +8,32 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from sedna_conformance.harness.clauses import Clause
 
-__all__ = ["ClauseFailure", "first_line", "format_failure"]
+__all__ = ["Blocked", "ClauseFailure", "first_line", "format_failure"]
 
 
 class ClauseFailure(AssertionError):
     """A backend broke a clause; ``str()`` is the full, fixed-shape message."""
 
 
-def format_failure(clause: Clause, observed: str, expected: str, reproduction: str = "") -> str:
-    """The fixed message shape of every clause failure."""
+class Blocked(pytest.skip.Exception):  # type: ignore[misc,name-defined]
+    """Nothing of a clause can be judged; its ``msg`` says why (reported ``blocked``; to
+    pytest a skip, so it never fails the run).
+    """
+
+
+def format_failure(clause: Clause, observed: str, expected: str, reproduction: str = "",
+                   framework: str = "") -> str:
+    """The fixed message shape of every clause failure. The fix is in contract terms; a
+    framework example is added only for the backend's own ``framework``.
+    """
+    example = clause.examples.get(framework, "")
     text = (f"[{clause.id}] observed {observed}, expected {expected}; "
-            f"contract: \"{clause.sentence}\"; fix: {clause.fix}")
+            f"contract: \"{clause.sentence}\"; fix: {clause.fix}"
+            + (f" ({framework}: {example})" if example else ""))
     return f"{text}\n{reproduction}" if reproduction else text
 
 

@@ -21,6 +21,8 @@ that clause fails, the clauses measured with the instrument are blocked by it.
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -53,12 +55,17 @@ class Instrument:
             return "measured with get_weights()"
         return f"measured by predictions on a fixed {PROBE_SIZE}-sample probe batch ({self.why})"
 
-    def read(self, backend: Any, probe: np.ndarray) -> State:
-        """The state of ``backend`` now (copies: later changes to the model leave it alone)."""
+    def read(self, backend: Any, probe: Any,
+             as_array: Callable[[Any], Any] = np.asarray) -> State:
+        """The state of ``backend`` now (copies: later changes to the model leave it alone);
+        ``probe`` is in the profile's own data type, ``as_array`` its reader.
+        """
         if self.name == "weights":
-            values = [np.array(w, dtype=np.float64, copy=True) for w in backend.get_weights()]
+            values = [np.array(as_array(w), dtype=np.float64, copy=True)
+                      for w in backend.get_weights()]
         else:
-            values = [np.array(backend.predict(probe.copy()), dtype=np.float64, copy=True)]
+            values = [np.array(as_array(backend.predict(copy.deepcopy(probe))),
+                               dtype=np.float64, copy=True)]
         return State(self, values)
 
 
@@ -98,7 +105,7 @@ class State:
         return f"{found}; {self.instrument.describe()}"
 
 
-def choose_instrument(backend: Any) -> Instrument:
+def choose_instrument(backend: Any, as_array: Callable[[Any], Any] = np.asarray) -> Instrument:
     """The first instrument ``backend`` supports: ``get_weights`` if it returns a non-empty
     list of numeric arrays, else predictions on the probe batch.
     """
@@ -114,8 +121,8 @@ def choose_instrument(backend: Any) -> Instrument:
     if not isinstance(weights, list | tuple) or not weights:
         return Instrument("predictions", f"get_weights returned {_shown(weights)}")
     try:
-        [np.asarray(w, dtype=np.float64) for w in weights]
-    except (TypeError, ValueError):
+        [np.asarray(as_array(w), dtype=np.float64) for w in weights]
+    except Exception:
         return Instrument("predictions", "get_weights returned non-numeric values")
     return Instrument("weights")
 

@@ -1,10 +1,13 @@
 """Outcomes: what each clause test's reports mean as a :class:`ClauseResult`.
 
-Before a clause runs, a prerequisite that did not pass blocks it (except weight clauses
-on a backend with no weight transport at all: each is judged and fails on its own), and a
-capability the profile lacks skips it. Each phase's report then carries one ``ClauseResult`` (as
-``report.conformance``), which crosses to the xdist controller or the isolation supervisor
-as its dict and is recorded by whichever process writes the reports.
+Before a clause runs, a prerequisite that did not pass blocks it (one rule, no exception:
+a clause whose prerequisite failed, crashed, timed out, errored or was blocked is itself
+``blocked``, naming it), and a capability the profile lacks skips it. A clause is
+``failed`` only for what the backend did: an exception from the profile's own functions
+or from the harness outside any backend call is an ``error``, naming the step. Each
+phase's report then carries one ``ClauseResult`` (as ``report.conformance``), which crosses
+to the xdist controller or the isolation supervisor as its dict and is recorded by
+whichever process writes the reports.
 """
 
 from __future__ import annotations
@@ -14,9 +17,16 @@ from typing import Any
 
 import pytest
 
+from sedna_conformance.harness.clause_run import framework_of
 from sedna_conformance.harness.clauses import CLAUSES, get_clause, prerequisites
 from sedna_conformance.harness.collection import clause_of, parse_test_id, profile_of
-from sedna_conformance.harness.failure import ClauseFailure, first_line, format_failure
+from sedna_conformance.harness.errors import SetupError
+from sedna_conformance.harness.failure import (
+    Blocked,
+    ClauseFailure,
+    first_line,
+    format_failure,
+)
 from sedna_conformance.harness.profile import Capabilities, Profile
 from sedna_conformance.harness.results import ClauseResult
 from sedna_conformance.harness.run import ConformanceRun
@@ -32,6 +42,9 @@ _BLOCKED_BY = pytest.StashKey[str]()
 def has_capability(profile: Profile, name: str) -> bool:
     """Whether ``profile`` has capability ``name`` in this process."""
     if name == "has_set_backend" and profile.set_backend is None:
+        return False
+    if name == "reports_devices" and (profile.gpu_visible is None
+                                      or profile.model_device is None):
         return False
     if name == "registered_backend_type" and not profile.backend_type:
         return False
@@ -89,10 +102,6 @@ class Outcomes:
         for required in prerequisites(clause_id, instrument.name if instrument else None):
             status = self.run.outcomes.get((profile.name, required))
             if status in BLOCKING:
-                if required.startswith("weights.") and self.run.cache(profile).instrument.why:
-                    # No weight transport at all: every clause needing one is judged, and
-                    # fails saying so, rather than blocked by the first that did.
-                    continue
                 item.stash[_BLOCKED_BY] = required
                 how = (f" (the model's state is {instrument.describe()})"
                        if instrument and required == instrument.clause else "")
@@ -114,16 +123,26 @@ class Outcomes:
         assert clause_id is not None and profile is not None
         run = getattr(item, "funcargs", {}).get("conformance")
         message = ""
-        if status in ("failed", "error", "xfailed") and call.excinfo is not None:
-            error = call.excinfo.value
+        error = call.excinfo.value if call.excinfo is not None else None
+        if isinstance(error, Blocked):
+            status, message = "blocked", str(error.msg)
+        elif status in ("failed", "error", "xfailed") and error is not None:
+            calls = run.log.summary() if run is not None else ""
+            reproduce = f"{self.run.reproduce(profile, clause_id)}\n{calls}"
             if isinstance(error, ClauseFailure):
                 message = str(error)
+            elif isinstance(error, SetupError):
+                status, message = "error", f"{error}\n{reproduce}"
+            elif run is None or not run.log.from_backend(error):
+                status = "error"
+                message = (f"the harness raised {type(error).__name__}: {first_line(error)} "
+                           f"outside any backend call while judging {clause_id} on "
+                           f"{profile.name!r}: not charged to the backend (a harness bug, or "
+                           f"backend output it could not read)\n{reproduce}")
             else:
-                calls = run.log.summary() if run is not None else ""
                 message = format_failure(get_clause(clause_id),
                                          f"{type(error).__name__}: {first_line(error)}",
-                                         "no exception",
-                                         f"{self.run.reproduce(profile, clause_id)}\n{calls}")
+                                         "no exception", reproduce, framework_of(profile))
         elif status in ("skipped", "blocked"):
             text = str(report.longrepr[2]) if isinstance(report.longrepr, tuple) else ""
             message = text.removeprefix("Skipped: ")

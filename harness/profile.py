@@ -14,9 +14,16 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sedna_conformance.harness.clauses import match
+import numpy as np
 
-__all__ = ["Capabilities", "Profile", "Tolerances", "take_rows"]
+from sedna_conformance.harness.arrays import to_numpy
+from sedna_conformance.harness.clauses import match
+from sedna_conformance.harness.errors import SetupError
+
+__all__ = ["SPLITS", "Capabilities", "Profile", "Tolerances", "check_splits", "take_rows"]
+
+#: The data splits every profile's ``datasets`` gives.
+SPLITS = ("train", "valid", "test", "incremental_train", "incremental_test")
 
 
 def capability(sentence: str, default: bool = True) -> Any:
@@ -47,6 +54,10 @@ class Capabilities:
         "models are kept in Sedna's deployments.")
     accepts_float64: bool = capability(
         "Float64 features are accepted and cast; without it they are refused with TypeError.")
+    reports_devices: bool = capability(
+        "The profile says whether a GPU is visible to its framework (`gpu_visible`) and "
+        "where a backend's model lives (`model_device`); without both hooks the `device.*` "
+        "clauses are skipped.")
 
     @classmethod
     def sentence(cls, name: str) -> str:
@@ -94,13 +105,17 @@ class Profile:
 
     ``backend`` is called as ``backend(estimator=..., fine_tune=..., model_save_path=...,
     model_name=..., **options)``. ``estimator`` is a class (or zero-argument factory)
-    giving a fresh Sedna-style estimator with ``train``/``predict``/``evaluate``/
-    ``save``/``load``. ``datasets`` returns an object with ``train``, ``valid``,
-    ``test``, ``incremental_train`` and ``incremental_test`` (each with ``x``, ``y``
-    and ``len()``). ``set_backend`` is the function Sedna's workers build the backend with
-    (upstream's, or the author's own) and ``backend_type`` the type it knows the backend by;
-    without both, the ``set_backend`` clauses are skipped. ``expected_failures`` maps clause
-    ids or globs to the reason; each must match at least one clause id.
+    giving a fresh estimator, in whatever form the backend takes: a Sedna-style object with
+    ``train(train_data=, valid_data=, **kw)`` (or ``fit``), or a bare network the backend
+    trains itself; it needs no ``save``/``load`` (the harness copies a trained one through
+    them where they round-trip, else with :func:`copy.deepcopy`).
+    ``datasets`` returns an object with ``train``, ``valid``, ``test``,
+    ``incremental_train`` and ``incremental_test`` (each with ``x``, ``y`` and ``len()``;
+    ``x`` and ``y`` in any array-like form ``as_array`` reads). ``set_backend`` is the
+    function Sedna's workers build the backend with (upstream's, or the author's own) and
+    ``backend_type`` the type it knows the backend by; without both, the ``set_backend``
+    clauses are skipped. ``expected_failures`` maps clause ids or globs to the reason; each
+    must match at least one clause id.
     """
 
     name: str
@@ -137,15 +152,54 @@ class Profile:
     foreign_checkpoint: Callable[[str], str] | None = None
     """Writes, into the given folder, a well-formed checkpoint of another architecture and
     returns its path (for ``ckpt.refuses-corrupt``); ``None`` skips that variant."""
+    accuracy_key: str = "accuracy"
+    """The key of the accuracy (a fraction in [0, 1]) in what ``evaluate`` returns: every
+    clause that reads an accuracy reads this one (Keras reports ``acc`` or ``accuracy``)."""
+    as_array: Callable[[Any], Any] = field(default=to_numpy)
+    """Turns the profile's data (``x``, ``y``) and the backend's outputs into NumPy arrays,
+    wherever the harness inspects values; the default,
+    :func:`~sedna_conformance.harness.arrays.to_numpy`, reads arrays, lists and PyTorch or
+    TensorFlow tensors. What the harness passes to the backend stays in the profile's type."""
+    gpu_visible: Callable[[], bool] | None = None
+    """Whether a GPU is visible to the backend's framework in this process (e.g.
+    ``torch.cuda.is_available``); with ``model_device``, enables the ``device.*`` clauses."""
+    model_device: Callable[[Any], str] | None = None
+    """Where a backend's model lives: ``"gpu"`` or ``"cpu"`` (e.g. for PyTorch,
+    ``lambda b: next(b.estimator.parameters()).device.type.replace("cuda", "gpu")``)."""
 
     def __post_init__(self) -> None:
         if not self.name or not isinstance(self.name, str):
             raise ValueError(f"Profile.name must be a non-empty string, got {self.name!r}")
         if not isinstance(self.backend, type):
             raise TypeError(f"Profile.backend must be a backend class, got {self.backend!r}")
-        for attr in ("estimator", "datasets"):
+        for attr in ("estimator", "datasets", "subset", "as_array"):
             if not callable(getattr(self, attr)):
-                raise TypeError(f"Profile.{attr} must be callable (a class or factory)")
+                raise TypeError(f"Profile.{attr} must be callable, got "
+                                f"{_kind(getattr(self, attr))}")
+        for attr in ("set_backend", "foreign_checkpoint", "gpu_visible", "model_device"):
+            value = getattr(self, attr)
+            if value is not None and not callable(value):
+                raise TypeError(f"Profile.{attr} must be callable or None, got {_kind(value)}")
+        for attr in ("options", "train_kwargs", "quick_train_kwargs", "expected_failures",
+                     "not_applicable"):
+            if not isinstance(getattr(self, attr), Mapping):
+                raise TypeError(f"Profile.{attr} must be a mapping (a dict), got "
+                                f"{_kind(getattr(self, attr))}")
+        for attr, kind in (("tolerances", Tolerances), ("capabilities", Capabilities)):
+            if not isinstance(getattr(self, attr), kind):
+                raise TypeError(f"Profile.{attr} must be a {kind.__name__}, got "
+                                f"{_kind(getattr(self, attr))}")
+        if isinstance(self.preload, str) or not all(isinstance(m, str) for m in self.preload):
+            raise TypeError(f"Profile.preload must be a tuple of module names, got "
+                            f"{self.preload!r}")
+        for attr in ("accuracy_key", "architecture", "backend_type"):
+            value = getattr(self, attr)
+            if not isinstance(value, str) and not (attr == "backend_type" and value is None):
+                raise TypeError(f"Profile.{attr} must be a string, got {_kind(value)}")
+        if not self.accuracy_key:
+            raise ValueError("Profile.accuracy_key must name the metric, e.g. 'accuracy'")
+        if not isinstance(self.seed, int) or isinstance(self.seed, bool):
+            raise TypeError(f"Profile.seed must be an integer, got {_kind(self.seed)}")
         for attr in ("expected_failures", "not_applicable"):
             unmatched = [p for p in getattr(self, attr) if not match(p)]
             if unmatched:
@@ -160,6 +214,43 @@ class Profile:
     def not_applicable_reason(self, clause_id: str) -> str | None:
         """The declared reason ``clause_id`` does not apply to this profile, if any."""
         return _declared(self.not_applicable, clause_id)
+
+
+def _kind(value: Any) -> str:
+    text = repr(value)
+    return f"{type(value).__name__} {text if len(text) <= 60 else text[:57] + '...'}"
+
+
+def check_splits(profile: Profile, splits: Any) -> None:
+    """``SetupError`` unless ``splits`` (what ``profile.datasets()`` returned) has every
+    split of :data:`SPLITS`, each non-empty, with as many labels as samples, and finite
+    numbers as the profile's ``as_array`` reads them.
+    """
+    def bad(problem: str) -> SetupError:
+        return SetupError(profile.name, "datasets()", problem,
+                          f"return an object with {', '.join(SPLITS)}, each holding "
+                          "non-empty, finite x and y of the same length")
+
+    if splits is None:
+        raise bad("returned None")
+    for name in SPLITS:
+        split = getattr(splits, name, None)
+        if split is None or not hasattr(split, "x") or not hasattr(split, "y"):
+            raise bad(f"its {name!r} split is {'missing' if split is None else 'without x/y'}")
+        try:
+            x, y = np.asarray(profile.as_array(split.x)), np.asarray(profile.as_array(split.y))
+        except Exception as error:
+            raise bad(f"as_array cannot read {name}.x/.y ({type(error).__name__}: "
+                      f"{str(error)[:120]})") from error
+        if x.ndim == 0 or len(x) == 0:
+            raise bad(f"{name} holds no samples")
+        if len(x) != len(y):
+            raise bad(f"{name} has {len(x)} samples but {len(y)} labels")
+        for part, values in (("x", x), ("y", y)):
+            if values.dtype.kind not in "biuf":
+                raise bad(f"{name}.{part} is not numeric (dtype {values.dtype})")
+            if not np.isfinite(values).all():
+                raise bad(f"{name}.{part} holds NaN or infinite values")
 
 
 def _declared(patterns: Mapping[str, str], clause_id: str) -> str | None:

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import copy
 import glob
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
+from sedna_conformance.harness.errors import SetupError
 from sedna_conformance.harness.instruments import Instrument, choose_instrument
-from sedna_conformance.harness.profile import Profile
+from sedna_conformance.harness.profile import Profile, check_splits
 
 __all__ = ["ProfileCache"]
 
@@ -18,22 +23,46 @@ __all__ = ["ProfileCache"]
 class ProfileCache:
     """The profile's data splits and a trained base model, made on first use.
 
-    The base model is trained through the *estimator* (``train`` then ``save``), never
-    through the backend under test, so a broken backend cannot spoil other clauses.
+    The base model is trained through the *estimator* (its ``train``, or ``fit``), never
+    through the backend under test, so a broken backend cannot spoil other clauses; only an
+    estimator with neither (a bare network its backend trains) is trained through a backend
+    built for the purpose. Fresh copies of it are made through the estimator's own
+    ``save``/``load`` where it has them and they round-trip, else with
+    :func:`copy.deepcopy`. A failure in any
+    of this is the profile's: a :class:`SetupError` naming the step, never a clause failure.
     """
 
     profile: Profile
     folder: str = field(default_factory=lambda: tempfile.mkdtemp(prefix="sedna-cache-"))
     _splits: Any = None
-    _checkpoint: str | None = None
+    _trained: Any = None
+    _copy: Callable[[], Any] | None = None
     _instrument: Instrument | None = None
+
+    def _step(self, step: str, fix: str, call: Callable[[], Any]) -> Any:
+        try:
+            return call()
+        except SetupError:
+            raise
+        except Exception as error:
+            raise SetupError(self.profile.name, step,
+                             f"raised {type(error).__name__}: {str(error)[:300]}",
+                             fix) from error
 
     @property
     def splits(self) -> Any:
-        """The profile's data splits (callers get copies through ClauseRun.data)."""
+        """The profile's data splits, checked once (callers get copies through ClauseRun.data)."""
         if self._splits is None:
-            self._splits = self.profile.datasets()
+            splits = self._step("datasets()", "make datasets() return the five splits",
+                                self.profile.datasets)
+            check_splits(self.profile, splits)
+            self._splits = splits
         return self._splits
+
+    def estimator(self) -> Any:
+        """A fresh estimator from the profile's factory."""
+        return self._step("estimator()", "make the estimator factory return a fresh "
+                          "estimator when called with no arguments", self.profile.estimator)
 
     @property
     def instrument(self) -> Instrument:
@@ -41,37 +70,94 @@ class ProfileCache:
         chosen once on a backend built for the purpose.
         """
         if self._instrument is None:
+            estimator = self.estimator()
             try:
                 backend = self.profile.backend(
-                    estimator=self.profile.estimator(), fine_tune=False,
+                    estimator=estimator, fine_tune=False,
                     model_save_path=tempfile.mkdtemp(dir=self.folder), model_name=None,
                     **dict(self.profile.options))
             except Exception as error:  # judged by construct.*; measure what can be
                 self._instrument = Instrument("predictions", "building a backend raised "
                                               f"{type(error).__name__}")
             else:
-                self._instrument = choose_instrument(backend)
+                self._instrument = choose_instrument(backend, self.profile.as_array)
         return self._instrument
 
-    def checkpoint(self) -> str:
-        """The trained base model's file, written by the estimator's own ``save``."""
-        if self._checkpoint is None:
-            estimator = self.profile.estimator()
-            estimator.train(train_data=self.splits.train, valid_data=None,
-                            **dict(self.profile.train_kwargs))
-            target = os.path.join(self.folder, "base", "model")
-            os.makedirs(os.path.dirname(target), exist_ok=True)
-            written = estimator.save(target)
-            if not (isinstance(written, str) and os.path.isfile(written)):
-                found = sorted(glob.glob(target + "*"))
-                if not found:
-                    raise RuntimeError(f"estimator.save({target!r}) wrote no file")
-                written = found[0]
-            self._checkpoint = written
-        return self._checkpoint
+    def _train(self) -> Any:
+        estimator = self.estimator()
+        splits, kwargs = self.splits, dict(self.profile.train_kwargs)
+        train = getattr(estimator, "train", None) or getattr(estimator, "fit", None)
+        if callable(train):
+            self._step("training the base model (estimator.train)", "make the estimator "
+                       "train on the profile's train split with the profile's train_kwargs",
+                       lambda: train(train_data=splits.train, valid_data=None, **kwargs))
+            return estimator
+
+        def through_backend() -> Any:
+            backend = self.profile.backend(estimator=estimator, fine_tune=False,
+                                           model_save_path=tempfile.mkdtemp(dir=self.folder),
+                                           model_name=None, **dict(self.profile.options))
+            backend.train(train_data=splits.train, valid_data=splits.valid, **kwargs)
+            return backend.estimator
+
+        return self._step("training the base model through a backend (the estimator has "
+                          "no train or fit)", "give the estimator train(train_data=, "
+                          "valid_data=, **kw), or make the backend train it", through_backend)
 
     def trained_estimator(self) -> Any:
-        """A fresh estimator holding the trained base model's weights."""
-        estimator = self.profile.estimator()
-        estimator.load(model_url=self.checkpoint())
+        """A fresh estimator holding the trained base model (the one trained copy is never
+        handed out).
+        """
+        if self._trained is None:
+            self._trained = self._train()
+        if self._copy is None:
+            self._copy = self._copier()
+        return self._copy()
+
+    def _copier(self) -> Callable[[], Any]:
+        """The first way of copying the trained estimator that works, checked once."""
+        trained, problems = self._trained, []
+        routes = [("copy.deepcopy", lambda: copy.deepcopy(trained))]
+        if callable(getattr(trained, "save", None)) and callable(getattr(trained, "load", None)):
+            routes.insert(0, ("its own save/load", self._through_files))  # no deep copy
+        for name, copier in routes:
+            try:
+                copied = copier()
+                self._same_predictions(trained, copied)
+            except Exception as error:
+                problems.append(f"{name}: {type(error).__name__}: {str(error)[:160]}")
+                continue
+            return copier
+        raise SetupError(self.profile.name, "copying the trained base estimator",
+                         "; ".join(problems), "make the estimator deep-copyable "
+                         "(copy.deepcopy), or give it save(path) and load(model_url=path)")
+
+    def _through_files(self) -> Any:
+        target = os.path.join(tempfile.mkdtemp(dir=self.folder), "model")
+        written = self._trained.save(target)
+        if not (isinstance(written, str) and os.path.isfile(written)):
+            found = sorted(glob.glob(target + "*"))
+            if not found:
+                raise FileNotFoundError(f"estimator.save({target!r}) wrote no file")
+            written = found[0]
+        estimator = self.estimator()
+        estimator.load(model_url=written)
         return estimator
+
+    def _same_predictions(self, trained: Any, copied: Any) -> None:
+        """``ValueError`` if the copy's own ``predict`` differs from the original's (only
+        where the estimator predicts by itself: a bare network may not).
+        """
+        if copied is trained:
+            raise ValueError("the copy is the trained estimator itself")
+        predict = getattr(trained, "predict", None)
+        if not callable(predict):
+            return
+        probe = self.splits.test.x[:8]
+        try:
+            want = np.asarray(self.profile.as_array(predict(data=probe)))
+        except Exception:  # its predict is not Sedna's call shape: nothing to compare
+            return
+        got = np.asarray(self.profile.as_array(copied.predict(data=probe)))
+        if got.shape != want.shape or not np.array_equal(got, want):
+            raise ValueError("the copy predicts differently from the trained estimator")

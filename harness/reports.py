@@ -59,10 +59,18 @@ def _escape_md(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def environment_line(result: RunResult) -> str:
+    """Python, NumPy, the frameworks installed and the platform, in one line."""
+    env = result.environment
+    frameworks = ", ".join(f"{k} {v}" for k, v in env.get("frameworks", {}).items())
+    return (f"python {env.get('python')}, numpy {env.get('numpy')}, frameworks: "
+            f"{frameworks or 'none'}; {env.get('platform')}")
+
+
 def write_markdown(result: RunResult, path: str) -> None:
     """A Markdown matrix (clauses × profiles) and the messages of non-passing clauses."""
     names = list(result.profiles)
-    env = ", ".join(f"{k} {v}" for k, v in result.environment.items())
+    env = environment_line(result)
     out = [f"# Sedna backend conformance (contract {result.contract_version})", "",
            f"Environment: {env}.", ""]
     out += ["| profile | " + " | ".join(STATUSES) + " |",
@@ -111,6 +119,7 @@ def html(result: RunResult) -> str:
                      "cells": [result.profiles[n].get(cid) for n in names]})
     return env.get_template("matrix.html.j2").render(
         result=result, names=names, rows=rows, statuses=STATUSES,
+        environment=environment_line(result),
         summaries={n: result.summary(n) for n in names})
 
 

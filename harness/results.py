@@ -87,11 +87,25 @@ def _version(distribution: str) -> str | None:
         return None
 
 
+#: Distributions of the ML frameworks Sedna's backends wrap (and their data libraries),
+#: looked up by name (never imported) for the report's ``environment.frameworks``.
+FRAMEWORK_DISTRIBUTIONS = ("torch", "torchvision", "tensorflow", "tensorflow-cpu", "keras",
+                           "mindspore", "tinyms", "scikit-learn", "xgboost", "jax",
+                           "paddlepaddle", "onnxruntime")
+
+
 def environment() -> dict[str, Any]:
-    """Versions of the interpreter and frameworks, read without importing them."""
-    return {"python": sys.version.split()[0], "mindspore": _version("mindspore"),
-            "tinyms": _version("tinyms"), "numpy": _version("numpy"),
-            "platform": platform.platform()}
+    """The interpreter, NumPy, the platform and every ML framework installed here (by
+    distribution name, with its version), read without importing anything.
+
+    ``mindspore`` and ``tinyms`` at the top level are deprecated (contract 1.5): read
+    ``frameworks`` instead; they are still written, and will be removed in a later release.
+    """
+    frameworks = {name: version for name in FRAMEWORK_DISTRIBUTIONS
+                  if (version := _version(name)) is not None}
+    return {"python": sys.version.split()[0], "numpy": _version("numpy"),
+            "platform": platform.platform(), "frameworks": frameworks,
+            "mindspore": frameworks.get("mindspore"), "tinyms": frameworks.get("tinyms")}
 
 
 @dataclass
@@ -180,8 +194,17 @@ def report_schema() -> dict[str, Any]:
         "required": ["contract_version", "environment", "wall_s", "profiles"],
         "properties": {
             "contract_version": {"type": "string"},
-            "environment": {"type": "object",
-                            "required": ["python", "mindspore", "tinyms", "numpy", "platform"]},
+            "environment": {
+                "type": "object", "required": ["python", "numpy", "platform", "frameworks"],
+                "properties": {
+                    "frameworks": {"type": "object",
+                                   "description": "every ML framework installed where the run "
+                                                  "ran: distribution name -> version",
+                                   "additionalProperties": {"type": "string"}},
+                    "mindspore": {"type": ["string", "null"], "deprecated": True,
+                                  "description": "deprecated: read frameworks.mindspore"},
+                    "tinyms": {"type": ["string", "null"], "deprecated": True,
+                               "description": "deprecated: read frameworks.tinyms"}}},
             "wall_s": seconds,
             "profiles": {"type": "object", "additionalProperties": profile},
         },

@@ -1,5 +1,6 @@
-"""A recording proxy around a backend: every call is logged (for reproduction notes)
-and timed (to tell the backend's time from the harness's).
+"""A recording proxy around a backend: every call is logged (for reproduction notes),
+timed (to tell the backend's time from the harness's), and what it raises is remembered
+(to tell the backend's exceptions from the harness's own).
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ def describe(value: Any) -> str:
 
     if isinstance(value, np.ndarray):
         return f"<{value.dtype} array {value.shape}>"
+    if hasattr(value, "shape") and hasattr(value, "dtype"):  # a framework's tensor
+        return f"<{type(value).__name__} {value.dtype} {tuple(value.shape)}>"
     if hasattr(value, "x") and hasattr(value, "y"):
-        return (f"<{type(value).__name__} x={describe(np.asarray(value.x))} "
-                f"y={describe(np.asarray(value.y))}>")
+        return f"<{type(value).__name__} x={describe(value.x)} y={describe(value.y)}>"
     if isinstance(value, list | tuple) and len(value) > 4:
         return f"<{type(value).__name__} of {len(value)}>"
     if isinstance(value, list | tuple):
@@ -35,6 +37,35 @@ class CallLog:
 
     calls: list[str] = field(default_factory=list)
     backend_s: float = 0.0
+    raised: list[BaseException] = field(default_factory=list)
+    """Exceptions that left a traced call: the backend's (or the code it called)."""
+
+    def from_backend(self, error: BaseException) -> bool:
+        """Whether ``error``, or an exception it was raised from, left a traced call."""
+        seen: set[int] = set()
+        current: BaseException | None = error
+        while current is not None and id(current) not in seen:
+            if any(current is e for e in self.raised):
+                return True
+            seen.add(id(current))
+            current = current.__cause__ or current.__context__
+        return False
+
+    def call(self, label: str, func: Any, *args: Any, **kwargs: Any) -> Any:
+        """``func(*args, **kwargs)``, logged, timed and with its exception remembered, as
+        for a traced backend method (for what the author supplies besides the backend,
+        such as ``set_backend``).
+        """
+        shown = [describe(a) for a in args] + [f"{k}={describe(v)}" for k, v in kwargs.items()]
+        self.calls.append(f"{label}({', '.join(shown)})")
+        start = time.perf_counter()
+        try:
+            return func(*args, **kwargs)
+        except BaseException as error:
+            self.raised.append(error)
+            raise
+        finally:
+            self.backend_s += time.perf_counter() - start
 
     def summary(self, last: int = 6) -> str:
         """The last ``last`` calls, one per line."""
@@ -64,13 +95,7 @@ class Traced:
         log, label = self._log, self._label
 
         def call(*args: Any, **kwargs: Any) -> Any:
-            shown = [describe(a) for a in args] + [f"{k}={describe(v)}" for k, v in kwargs.items()]
-            log.calls.append(f"{label}.{name}({', '.join(shown)})")
-            start = time.perf_counter()
-            try:
-                return value(*args, **kwargs)
-            finally:
-                log.backend_s += time.perf_counter() - start
+            return log.call(f"{label}.{name}", value, *args, **kwargs)
 
         return call
 

@@ -96,6 +96,14 @@ class _Mutants:
         return call
 
 
+def _ignores_use_cuda(self: MSBackend, estimator: Any, fine_tune: bool = True,
+                      **kwargs: Any) -> None:
+    """Keeps ``use_cuda`` as an attribute and does nothing with it: no GPU, no warning."""
+    use_cuda = bool(kwargs.pop("use_cuda", False))
+    MSBackend.__init__(self, estimator, fine_tune, **kwargs)
+    self.use_cuda = use_cuda
+
+
 def _subclass(name: str, **methods: Any) -> type:
     return type(name, (MSBackend,), {"__module__": __name__, **methods})
 
@@ -881,6 +889,10 @@ MUTANTS: dict[str, tuple[str, dict[str, Any]]] = {
     "remote.no-secret-echo": ("a refusal names the access key it used",
                               {"backend": _subclass("M", save=_refusal_naming_key("save"),
                                                     load=_refusal_naming_key("load"))}),
+    "device.cpu-fallback": ("ignores use_cuda (no warning, no GPU)",
+                            {"backend": _subclass("M", __init__=_ignores_use_cuda)}),
+    "device.gpu-placement": ("ignores use_cuda (no warning, no GPU)",
+                             {"backend": _subclass("M", __init__=_ignores_use_cuda)}),
     "interop.checkpoint": ("saves parameter names with a 'backbone.' prefix only it strips",
                            {"backend": _subclass("M", save=_save_prefixed, load=_load_prefixed)}),
     "interop.weights": ("get_weights/set_weights in reverse layer order",

@@ -39,7 +39,11 @@ def zoo_base() -> Profile:
     from sedna_conformance.backends.registry import set_backend
     from sedna_conformance.fixtures.datasets import make_splits
     from sedna_conformance.fixtures.estimators import foreign_checkpoint
-    from sedna_conformance.fixtures.profiles import share_cores_with_mindspore
+    from sedna_conformance.fixtures.profiles import (
+        mindspore_device,
+        mindspore_gpu_visible,
+        share_cores_with_mindspore,
+    )
 
     share_cores_with_mindspore()
     return Profile(name="zoo-base", backend=MSBackend, estimator=ImageSoftmax,
@@ -47,4 +51,5 @@ def zoo_base() -> Profile:
                    datasets=make_splits, backend_type="MINDSPORE", set_backend=set_backend,
                    options={"mode": "pynative"}, architecture="softmax-regression",
                    quick_train_kwargs={"epochs": 1, "learning_rate": 0.01},
-                   foreign_checkpoint=foreign_checkpoint)
+                   foreign_checkpoint=foreign_checkpoint, gpu_visible=mindspore_gpu_visible,
+                   model_device=mindspore_device)

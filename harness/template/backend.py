@@ -14,6 +14,7 @@ from __future__ import annotations
 import inspect
 import os
 import tempfile
+import warnings
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlparse
@@ -49,6 +50,9 @@ class NumpyBackend:
         self.default_name: str | None = kwargs.pop("model_name", None)
         self.has_load = False
         self.options = kwargs
+        if self.use_cuda:  # NumPy has no GPU: say so rather than ignore the request
+            warnings.warn("use_cuda=True, but NumPy runs on the CPU only: the model stays on "
+                          "the CPU", RuntimeWarning, stacklevel=2)
 
     @property
     def model_name(self) -> str:

@@ -22,6 +22,16 @@ def _foreign_checkpoint(folder: str) -> str:
     return SoftmaxRegression(feature_shape=(3, 2, 2)).save(os.path.join(folder, "small.npz"))
 
 
+def _no_gpu() -> bool:
+    """NumPy sees no GPU."""
+    return False
+
+
+def _on_cpu(backend: object) -> str:
+    """NumPy arrays live on the CPU."""
+    return "cpu"
+
+
 @offered()
 def reference_profile() -> Profile:
     """``NumpyBackend`` driving ``SoftmaxRegression`` on the template's own data."""
@@ -31,4 +41,5 @@ def reference_profile() -> Profile:
                    foreign_checkpoint=_foreign_checkpoint,
                    # The template reads and writes local files only; a backend Sedna
                    # deploys should also take s3:// and http(s):// model URLs.
-                   capabilities=Capabilities(remote_urls=False))
+                   capabilities=Capabilities(remote_urls=False),
+                   gpu_visible=_no_gpu, model_device=_on_cpu)
