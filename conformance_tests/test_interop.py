@@ -122,12 +122,12 @@ def test_weights(conformance):
             target = partner.backend(label=f"target_{name}")
             target.set_weights(weights)
             got = target.get_weights()
+            if same_weights(got, weights):
+                return None
+            return (f"{name} holds other weights: {first_difference(got, weights)}",
+                    "exactly this backend's weights")
         except Exception as error:
-            return (f"{name}.set_weights of this backend's weights raised "
+            return (f"{name} does not take this backend's weights back: "
                     f"{type(error).__name__}: {str(error)[:200]}", "the weights set")
-        if same_weights(got, weights):
-            return None
-        return (f"{name} holds other weights: {first_difference(got, weights)}",
-                "exactly this backend's weights")
 
     _judge(c, partners, sound, judge)

@@ -343,7 +343,8 @@ _ALL = [
        "save", "accept only plain file names as model_name", "save.location", since="1.1"),
     _c("ckpt.read-only-folder", "Saving into a read-only folder raises `PermissionError` and "
        "leaves no partial file.", "save", "let the PermissionError propagate and clean up "
-       "the temporary file", "save.location", "enforced_permissions", since="1.1"),
+       "the temporary file", "save.location load.round-trip", "enforced_permissions",
+       since="1.1"),
     _c("ckpt.concurrent-saves", "Two processes saving to the same path at once leave one "
        "complete, loadable checkpoint.", "save load",
        "give each writer its own temporary file and rename atomically",

@@ -133,6 +133,7 @@ class Outcomes:
                 message = str(error)
             elif isinstance(error, SetupError):
                 status, message = "error", f"{error}\n{reproduce}"
+                report.sedna_profile_error = True  # type: ignore[attr-defined]
             elif run is None or not run.log.from_backend(error):
                 status = "error"
                 message = (f"the harness raised {type(error).__name__}: {first_line(error)} "
@@ -175,7 +176,9 @@ class Outcomes:
         if not isinstance(result, ClauseResult):
             return
         key = (result.profile, result.clause)
-        if result.status in BLOCKING or key not in self.run.outcomes:
+        if getattr(report, "sedna_profile_error", False):
+            pass  # the profile's own error blocks nothing: each clause meets it and says so
+        elif result.status in BLOCKING or key not in self.run.outcomes:
             self.run.outcomes[key] = result.status
         if self.reporting:
             self.run.result.add(result)

@@ -23,13 +23,13 @@ __all__ = ["ProfileCache"]
 class ProfileCache:
     """The profile's data splits and a trained base model, made on first use.
 
-    The base model is trained through the *estimator* (its ``train``, or ``fit``), never
+    The base model is trained through the *estimator* (its ``train``, or ``fit``), not
     through the backend under test, so a broken backend cannot spoil other clauses; only an
-    estimator with neither (a bare network its backend trains) is trained through a backend
-    built for the purpose. Fresh copies of it are made through the estimator's own
-    ``save``/``load`` where it has them and they round-trip, else with
-    :func:`copy.deepcopy`. A failure in any
-    of this is the profile's: a :class:`SetupError` naming the step, never a clause failure.
+    estimator that cannot train by itself (a bare network, or one that needs the backend's
+    data handling) is trained through a backend built for the purpose. Fresh copies of it
+    are made through the estimator's own ``save``/``load`` where it has them and they
+    round-trip, else with :func:`copy.deepcopy`. A failure in any of this is the
+    profile's: a :class:`SetupError` naming the step, never a clause failure.
     """
 
     profile: Profile
@@ -40,6 +40,7 @@ class ProfileCache:
     _instrument: Instrument | None = None
 
     def _step(self, step: str, fix: str, call: Callable[[], Any]) -> Any:
+        """``call()``; what it raises is the profile's error at ``step``."""
         try:
             return call()
         except SetupError:
@@ -84,25 +85,33 @@ class ProfileCache:
         return self._instrument
 
     def _train(self) -> Any:
+        """The trained base estimator: trained by itself where it can be, else through a
+        backend built for the purpose (an estimator with no ``train``/``fit``, or one that
+        needs the backend's own data handling).
+        """
+        splits, kwargs, problems = self.splits, dict(self.profile.train_kwargs), []
         estimator = self.estimator()
-        splits, kwargs = self.splits, dict(self.profile.train_kwargs)
         train = getattr(estimator, "train", None) or getattr(estimator, "fit", None)
         if callable(train):
-            self._step("training the base model (estimator.train)", "make the estimator "
-                       "train on the profile's train split with the profile's train_kwargs",
-                       lambda: train(train_data=splits.train, valid_data=None, **kwargs))
-            return estimator
-
-        def through_backend() -> Any:
+            try:
+                train(train_data=splits.train, valid_data=None, **kwargs)
+                return estimator
+            except Exception as error:
+                problems.append(f"estimator.train raised {type(error).__name__}: "
+                                f"{str(error)[:160]}")
+        estimator = self.estimator()
+        try:
             backend = self.profile.backend(estimator=estimator, fine_tune=False,
                                            model_save_path=tempfile.mkdtemp(dir=self.folder),
                                            model_name=None, **dict(self.profile.options))
             backend.train(train_data=splits.train, valid_data=splits.valid, **kwargs)
             return backend.estimator
-
-        return self._step("training the base model through a backend (the estimator has "
-                          "no train or fit)", "give the estimator train(train_data=, "
-                          "valid_data=, **kw), or make the backend train it", through_backend)
+        except Exception as error:
+            problems.append(f"through a backend, train raised {type(error).__name__}: "
+                            f"{str(error)[:160]}")
+        raise SetupError(self.profile.name, "training the base model", "; ".join(problems),
+                         "make the estimator (or the backend) train on the profile's train "
+                         "split with its train_kwargs")
 
     def trained_estimator(self) -> Any:
         """A fresh estimator holding the trained base model (the one trained copy is never

@@ -28,7 +28,7 @@ import numpy as np
 
 from sedna_conformance.harness.profile import Capabilities, Profile
 
-__all__ = ["FEATURES", "LABELS", "LinearModel", "Table", "TableSplits", "TabularBackend",
+__all__ = ["FEATURES", "LABELS", "LinearCore", "LinearModel", "Table", "TableSplits", "TabularBackend",
            "make_tables", "profile"]
 
 FEATURES = 6
@@ -211,9 +211,10 @@ def matching(current: Mapping[str, np.ndarray], stored: Params, source: str) -> 
 
 
 # -- the estimator ---------------------------------------------------------------------------
-class LinearModel:
+class LinearCore:
     """Softmax regression trained by full-batch gradient descent; ``params`` holds
-    ``coef`` ``(features, classes)`` and ``intercept`` ``(classes,)``, float64.
+    ``coef`` ``(features, classes)`` and ``intercept`` ``(classes,)``, float64. It has no
+    ``save``/``load``: the backend owns its checkpoints.
     """
 
     def __init__(self, features: int = FEATURES, classes: int = LABELS, seed: int = 0) -> None:
@@ -265,6 +266,9 @@ class LinearModel:
         return {"accuracy": float((logits.argmax(axis=1) == y).mean()),
                 "loss": float(-np.log(probabilities[np.arange(len(y)), y] + 1e-12).mean())}
 
+class LinearModel(LinearCore):
+    """:class:`LinearCore` with ``save``/``load`` of its own."""
+
     def save(self, path: str) -> str:
         """Write the checkpoint at exactly ``path``; return it."""
         return write_checkpoint(path, self.params)
@@ -272,6 +276,7 @@ class LinearModel:
     def load(self, model_url: str) -> None:
         """Read a checkpoint of this model's shape; ``ValueError`` for any other file."""
         self.params = matching(self.params, read_checkpoint(model_url), repr(model_url))
+
 
 
 def _softmax(logits: np.ndarray) -> np.ndarray:

@@ -34,7 +34,7 @@ def _upstream_parse_kwargs(func: Callable[..., Any], **kwargs: Any) -> dict[str,
     return {k: v for k, v in kwargs.items() if k in spec.args}
 
 
-_PREDICTION_CACHE: dict[tuple[int, ...], Any] = {}
+_PREDICTION_CACHE: dict[Any, Any] = {}
 
 
 def _perturb(backend: MSBackend) -> None:
@@ -83,7 +83,8 @@ class _Mutants:
 
     @staticmethod
     def shape_cached_predict(self: MSBackend, data: Any, **kwargs: Any) -> Any:
-        key = np.shape(data)
+        array = np.ascontiguousarray(data)
+        key = (array.shape, array.dtype.str, array.tobytes())  # by content, not by backend
         if key not in _PREDICTION_CACHE:
             _PREDICTION_CACHE[key] = MSBackend.predict(self, data, **kwargs)
         return _PREDICTION_CACHE[key]
