@@ -182,6 +182,8 @@ def test_interrupted_save(conformance):
     name = "m" + c.suffix
     previous = c.backend(label="previous", model_save_path=folder, model_name=name)
     path = previous.save()
+    c.expect(isinstance(path, str) and os.path.isfile(path),
+             f"save() returned {path!r}, which is not a file", "the path of the file written")
     trained_file = c.trained_file()
     trained_state = c.state(c.backend(trained=True, label="trained"))
     with c.framework_time():  # the child imports the framework and saves in a loop

@@ -25,13 +25,7 @@ from sedna_conformance.harness.trace import CallLog, Traced, describe
 if TYPE_CHECKING:
     from sedna_conformance.harness.run import ConformanceRun
 
-__all__ = ["ClauseRun", "framework_of"]
-
-
-def framework_of(profile: Profile) -> str:
-    """The ``framework`` class attribute of the profile's backend, or ``""``."""
-    name = getattr(profile.backend, "framework", "")
-    return name if isinstance(name, str) else ""
+__all__ = ["ClauseRun"]
 
 
 class ClauseRun:
@@ -112,7 +106,7 @@ class ClauseRun:
     @property
     def suffix(self) -> str:
         """Sedna's model-file suffix for the backend's framework (``.pkl`` if unknown)."""
-        return MODEL_SUFFIXES.get(framework_of(self.profile), ".pkl")
+        return MODEL_SUFFIXES.get(self.cache.framework, ".pkl")
 
     @property
     def instrument(self) -> Instrument:
@@ -216,7 +210,7 @@ class ClauseRun:
         """Fail this clause: ``observed …, expected …`` in the fixed shape."""
         __tracebackhide__ = True
         raise ClauseFailure(format_failure(self.clause, observed, expected, self.reproduction(),
-                                           framework_of(self.profile)))
+                                           self.cache.framework))
 
     def blocked(self, reason: str) -> None:
         """Report this clause ``blocked``: nothing of it can be judged, for ``reason``."""

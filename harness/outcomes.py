@@ -17,7 +17,6 @@ from typing import Any
 
 import pytest
 
-from sedna_conformance.harness.clause_run import framework_of
 from sedna_conformance.harness.clauses import CLAUSES, get_clause, prerequisites
 from sedna_conformance.harness.collection import clause_of, parse_test_id, profile_of
 from sedna_conformance.harness.errors import SetupError
@@ -143,7 +142,7 @@ class Outcomes:
             else:
                 message = format_failure(get_clause(clause_id),
                                          f"{type(error).__name__}: {first_line(error)}",
-                                         "no exception", reproduce, framework_of(profile))
+                                         "no exception", reproduce, run.cache.framework)
         elif status in ("skipped", "blocked"):
             text = str(report.longrepr[2]) if isinstance(report.longrepr, tuple) else ""
             message = text.removeprefix("Skipped: ")

@@ -38,6 +38,7 @@ class ProfileCache:
     _trained: Any = None
     _copy: Callable[[], Any] | None = None
     _instrument: Instrument | None = None
+    _framework: str | None = None
 
     def _step(self, step: str, fix: str, call: Callable[[], Any]) -> Any:
         """``call()``; what it raises is the profile's error at ``step``."""
@@ -80,9 +81,21 @@ class ProfileCache:
             except Exception as error:  # judged by construct.*; measure what can be
                 self._instrument = Instrument("predictions", "building a backend raised "
                                               f"{type(error).__name__}")
+                self._framework = ""
             else:
+                name = getattr(backend, "framework", "")
+                self._framework = name if isinstance(name, str) else ""
                 self._instrument = choose_instrument(backend, self.profile.as_array)
         return self._instrument
+
+    @property
+    def framework(self) -> str:
+        """The ``framework`` a backend of the profile reports (``""`` if none or unknown):
+        read from an instance, as some backends set it in ``__init__``.
+        """
+        if self._framework is None:
+            self.instrument  # noqa: B018  (builds the backend that tells)
+        return self._framework or ""
 
     def _train(self) -> Any:
         """The trained base estimator: trained by itself where it can be, else through a

@@ -89,7 +89,11 @@ class Traced:
         return object.__getattribute__(self, "_backend")
 
     def __getattr__(self, name: str) -> Any:
-        value = getattr(self._backend, name)
+        try:
+            value = getattr(self._backend, name)
+        except AttributeError as error:  # a method the backend lacks is the backend's
+            self._log.raised.append(error)
+            raise
         if name.startswith("_") or not callable(value) or isinstance(value, type):
             return value
         log, label = self._log, self._label
