@@ -88,6 +88,9 @@ def _backend(args: argparse.Namespace, fine_tune: bool) -> Any:
                               model_save_path=args.folder, model_name=args.model_name,
                               **dict(profile.options))
     backend.load(model_url=args.weights_from)
+    # Some backends (upstream BackendBase) move model_save_path to the file they loaded;
+    # point it back where this child saves, as Sedna's jobs set it before their calls.
+    backend.model_save_path = args.folder
     return backend
 
 
