@@ -78,19 +78,10 @@ def read_checkpoint(path: str) -> dict[str, np.ndarray]:
 
 
 def load_into(weights: WeightsAccess, path: str, *, allow_extra: bool = False) -> None:
-    """Read the checkpoint at ``path`` and write it into ``weights``, all or nothing.
-
-    Every parameter of ``weights`` must be stored with its shape; parameters the model
-    does not have are refused unless ``allow_extra``. Raises before writing anything.
+    """Read the checkpoint at ``path`` and write it into ``weights``, all or nothing
+    (:func:`~sedna_conformance.backends.weights.assign_stored`).
     """
-    from sedna_conformance.backends.weights import check_weights
+    from sedna_conformance.backends.weights import assign_stored
 
-    stored = read_checkpoint(path)
-    missing = [n for n in weights.names if n not in stored]
-    extra = [] if allow_extra else [n for n in stored if n not in set(weights.names)]
-    if missing or extra:
-        raise ValueError(f"checkpoint {path!r} does not fit this model: {len(missing)} "
-                         f"parameters missing (e.g. {missing[:2]}), {len(extra)} unexpected "
-                         f"(e.g. {extra[:2]}); was it saved from the same architecture?")
-    weights.set(check_weights([stored[n] for n in weights.names], weights.get(),
-                              weights.names, argument=f"checkpoint {path!r}"))
+    assign_stored(weights, read_checkpoint(path), f"checkpoint {path!r}",
+                  allow_extra=allow_extra)

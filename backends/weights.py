@@ -20,7 +20,7 @@ from typing import Any, Protocol
 import numpy as np
 
 __all__ = ["CellWeights", "EstimatorWeights", "WeightsAccess", "as_nested_lists",
-           "check_weights", "gc_paused", "resolve_weights"]
+           "assign_stored", "check_weights", "gc_paused", "resolve_weights"]
 
 
 @contextlib.contextmanager
@@ -138,3 +138,21 @@ def check_weights(weights: Any, reference: Sequence[np.ndarray], names: Sequence
                              f"got {array.shape}")
         checked.append(array)
     return checked
+
+
+def assign_stored(weights: WeightsAccess, stored: dict[str, np.ndarray], source: str, *,
+                  allow_extra: bool = False) -> None:
+    """Write the arrays ``stored`` by name (read from ``source``, a checkpoint) into
+    ``weights``, all or nothing.
+
+    Every parameter of ``weights`` must be stored with its shape; parameters the model
+    does not have are refused unless ``allow_extra``. Raises before writing anything.
+    """
+    missing = [n for n in weights.names if n not in stored]
+    extra = [] if allow_extra else [n for n in stored if n not in set(weights.names)]
+    if missing or extra:
+        raise ValueError(f"{source} does not fit this model: {len(missing)} parameters "
+                         f"missing (e.g. {missing[:2]}), {len(extra)} unexpected (e.g. "
+                         f"{extra[:2]}); was it saved from the same architecture?")
+    weights.set(check_weights([stored[n] for n in weights.names], weights.get(),
+                              weights.names, argument=source))
