@@ -1,7 +1,9 @@
 """``set_backend``: pick the backend class for a backend type, as Sedna does.
 
 Built in: ``MINDSPORE`` → :class:`~sedna_conformance.backends.MSBackend`,
-``TINYMS`` → :class:`~sedna_conformance.backends.TinyMSBackend`. Beyond Sedna, a package
+``TINYMS`` → :class:`~sedna_conformance.backends.TinyMSBackend`, ``TORCH`` →
+``TorchBackend`` and ``KERAS`` → ``KerasBackend`` (``TENSORFLOW``, upstream's graph-mode
+``TFBackend``, has no counterpart here). Beyond Sedna, a package
 can register a backend class under the entry-point group ``sedna_conformance.backends``
 (name → ``module:Class``); the name is matched case-insensitively. Anything else warns
 and falls back to :class:`~sedna_conformance.backends.BackendBase`.
@@ -25,6 +27,8 @@ ENTRY_POINT_GROUP = "sedna_conformance.backends"
 BUILTIN_BACKENDS: dict[str, str] = {
     "MINDSPORE": "sedna_conformance.backends.mindspore_backend:MSBackend",
     "TINYMS": "sedna_conformance.backends.tinyms_backend:TinyMSBackend",
+    "TORCH": "sedna_conformance.backends.torch_backend:TorchBackend",
+    "KERAS": "sedna_conformance.backends.keras_backend:KerasBackend",
 }
 
 

@@ -57,11 +57,23 @@ def test_copies(conformance):
              "each call to return its own copy")
 
 
+def _perturbed(weight, noise, integer):
+    """``weight`` plus ``noise``, in what the weight can hold exactly: an ``integer`` one
+    (a batch count such as PyTorch's ``num_batches_tracked``) moves by whole numbers.
+    """
+    if integer:
+        return weight + np.round(noise)
+    return (weight + noise).astype(np.float32)
+
+
 @clause("weights.round-trip")
 def test_round_trip(conformance):
     c = conformance
     backend = c.backend(trained=True)
-    original = arrays(weights_of(c, backend))
+    given_weights = weights_of(c, backend)
+    original = arrays(given_weights)
+    integer = [np.issubdtype(np.asarray(c.profile.as_array(w)).dtype, np.integer)
+               for w in given_weights]
 
     @c.settings
 
@@ -69,8 +81,8 @@ def test_round_trip(conformance):
     def check(seed, scale):
         note(f"perturbation: seed={seed}, scale={scale}")
         rng = np.random.default_rng(seed)
-        perturbed = [(w + scale * rng.standard_normal(w.shape)).astype(np.float32)
-                     for w in original]
+        perturbed = [_perturbed(w, scale * rng.standard_normal(w.shape), whole)
+                     for w, whole in zip(original, integer, strict=True)]
         backend.set_weights(nested_lists(perturbed))
         got = weights_of(c, backend)
         c.expect(same_weights(got, perturbed), first_difference(got, perturbed),
