@@ -71,7 +71,7 @@ class BackendBase:
         save_path = kwargs.pop("model_save_path", None)
         self.model_save_path: str = save_path or tempfile.mkdtemp(prefix="sedna-model-")
         self.default_name: str | None = kwargs.pop("model_name", None)
-        self.has_load = False
+        self.has_load: bool = False
         self.options: dict[str, Any] = kwargs
         self._private_folder: str | None = None  # the local model folder of a remote one
         if self.use_cuda and not self.gpu_visible():

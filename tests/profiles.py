@@ -53,3 +53,24 @@ def zoo_base() -> Profile:
                    quick_train_kwargs={"epochs": 1, "learning_rate": 0.01},
                    foreign_checkpoint=foreign_checkpoint, gpu_visible=mindspore_gpu_visible,
                    model_device=mindspore_device)
+
+
+def numpy_reference_elsewhere() -> Profile:
+    """The template's profile under another name: a second core-only profile, so that two
+    runs of it can be merged (``tests/test_merge.py``).
+    """
+    from sedna_conformance.harness.template import reference_profile
+
+    return dataclasses.replace(reference_profile(), name="numpy-reference-elsewhere")
+
+
+def numpy_bad_framework_name() -> Profile:
+    """The template backend naming its framework ``NumPy`` (not lowercase): it fails
+    ``construct.framework-name``, so a run with ``-x`` stops there.
+    """
+    from sedna_conformance.harness.template import NumpyBackend, reference_profile
+
+    class BadName(NumpyBackend):
+        framework = "NumPy"
+
+    return dataclasses.replace(reference_profile(), name="numpy-bad-name", backend=BadName)

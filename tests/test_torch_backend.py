@@ -61,7 +61,7 @@ def test_damaged_checkpoint_is_refused_and_changes_nothing(tmp_path, splits, dam
     broken.write_bytes(bytes(data[: len(data) // 2] if damage == "truncate" else
                              b"" if damage == "empty" else data))
     before = backend.get_weights()
-    with pytest.raises(ValueError, match="broken.pth"):
+    with pytest.raises(ValueError, match=r"broken\.pth"):
         backend.load(str(broken))
     assert backend.get_weights() == before
 
