@@ -1,5 +1,5 @@
-"""``sedna-conformance`` / ``python -m sedna_conformance.harness``: run the suite, list its
-clauses, print the report's schema.
+"""``sedna-conformance`` / ``python -m sedna_conformance.harness``: run the suite, merge the
+reports of runs made in several environments, list the clauses, print the report's schema.
 """
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ import json
 import os
 import sys
 
-__all__ = ["build_parser", "main"]
+from sedna_conformance.harness.reports import REPORT_FILES as _REPORTS
 
-_REPORTS = ("conformance.json", "conformance.md", "conformance.html", "junit.xml")
+__all__ = ["build_parser", "main"]
 
 
 def _list(_: argparse.Namespace) -> int:
@@ -69,6 +69,24 @@ def _run(args: argparse.Namespace, pytest_args: list[str]) -> int:
     return int(pytest.main(argv + pytest_args))
 
 
+def _merge(args: argparse.Namespace) -> int:
+    import pytest
+
+    from sedna_conformance.harness.merge import MergeError, merge_reports
+    from sedna_conformance.harness.reports import summary_text
+
+    try:
+        result, written = merge_reports(args.reports, args.report_dir)
+    except MergeError as error:
+        print(f"sedna-conformance merge: {error}", file=sys.stderr)
+        return int(pytest.ExitCode.USAGE_ERROR)
+    print(summary_text(result))
+    print(f"reports: {', '.join(written)}")
+    unjudged = [name for name in result.profiles if not result.judged(name)]
+    return int(pytest.ExitCode.TESTS_FAILED if result.failed() or unjudged
+               else pytest.ExitCode.OK)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line's parser (the docs print its help)."""
     from sedna_conformance.harness.options import DEFAULT_CLAUSE_TIMEOUT, HYPOTHESIS_LEVELS
@@ -100,6 +118,15 @@ def build_parser() -> argparse.ArgumentParser:
                           "default: a local S3 server on 127.0.0.1 (extra [remote])")
     run.add_argument("--s3-bucket", metavar="NAME",
                      help="with --s3-endpoint: a bucket the remote clauses may write to")
+    merge = commands.add_parser(
+        "merge", help="join the reports of runs made in separate environments (each "
+                      "profile keeps its own) into one report set")
+    merge.add_argument("reports", nargs="*", metavar="REPORT",
+                       help="a conformance.json written by `run`, with its junit.xml beside "
+                            "it (one or more; a profile may be in one of them only)")
+    merge.add_argument("--report-dir", default="reports",
+                       help="where the merged " + ", ".join(_REPORTS) + " go (default: "
+                            "reports; nothing there changes if an input is refused)")
     commands.add_parser("list", help="print every clause with its sentence")
     commands.add_parser("schema", help="print the JSON Schema of conformance.json")
     return parser
@@ -109,9 +136,11 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the command line."""
     parser = build_parser()
     args, rest = parser.parse_known_args(argv)
-    if args.command in ("list", "schema"):
+    if args.command in ("list", "schema", "merge"):
         if rest:
             parser.error(f"unrecognized arguments: {' '.join(rest)}")
+        if args.command == "merge":
+            return _merge(args)
         return _list(args) if args.command == "list" else _schema(args)
     return _run(args, rest)
 

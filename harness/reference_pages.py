@@ -66,7 +66,10 @@ def reports_markdown() -> str:
              "with `--conformance-report/-markdown/-html`) writes `conformance.json`, "
              "`conformance.md`, `conformance.html` (a clause × profile matrix) and "
              "`junit.xml` (under pytest, each only where its option names a path: "
-             "`--junitxml` for JUnit). All of them are rendered from one result model.", "",
+             "`--junitxml` for JUnit). All of them are rendered from one result model. "
+             "`sedna-conformance merge` joins the reports of runs made in separate "
+             "environments into one such set, each profile with the environment it was "
+             "judged in.", "",
              "## Statuses", "", "Worst first; a clause run in several variants reports "
              "its worst. The run fails on `failed`, `crashed`, `timed_out` and `error`, and "
              "when a profile had no clause judged (every selected clause skipped, blocked or "

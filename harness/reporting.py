@@ -21,6 +21,14 @@ __all__ = ["Reporting"]
 _WORKER_PROFILES = "sedna_conformance_profiles"
 
 
+def _stopped_early(session: pytest.Session) -> str | None:
+    """Why the run ended before its last clause (Ctrl-C, ``-x``, ``--maxfail``), if it did."""
+    if session.exitstatus == pytest.ExitCode.INTERRUPTED:
+        return "interrupted"
+    reason = session.shouldstop or session.shouldfail
+    return str(reason) if reason else None
+
+
 class Reporting:
     """End-of-run hooks of the process that writes the reports (or of an xdist worker,
     which only tells the controller which profiles it ran).
@@ -54,6 +62,7 @@ class Reporting:
             return
         result = self.run.result
         result.wall_s = time.perf_counter() - self.run.started
+        result.interrupted = _stopped_early(session)
         names = self.profile_names + [n for n in result.profiles if n not in self.profile_names]
         conformance = bool(names) or self.run.options.requested
         if conformance and not session.shouldfail and not session.shouldstop:

@@ -11,7 +11,11 @@ from typing import Any
 from sedna_conformance.harness.clauses import CLAUSES
 from sedna_conformance.harness.results import STATUSES, RunResult
 
-__all__ = ["summary_text", "write_html", "write_json", "write_markdown"]
+__all__ = ["REPORT_FILES", "environment_lines", "summary_text", "write_html", "write_json",
+           "write_markdown"]
+
+#: What ``sedna-conformance run`` and ``merge`` write in their ``--report-dir``, in this order.
+REPORT_FILES = ("conformance.json", "conformance.md", "conformance.html", "junit.xml")
 
 _SYMBOLS = {"passed": "✅ passed", "failed": "❌ failed", "error": "💥 error",
             "crashed": "☠️ crashed", "timed_out": "⏱️ timed_out",
@@ -59,20 +63,36 @@ def _escape_md(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
-def environment_line(result: RunResult) -> str:
-    """Python, NumPy, the frameworks installed and the platform, in one line."""
-    env = result.environment
+def _environment_text(env: dict[str, Any]) -> str:
     frameworks = ", ".join(f"{k} {v}" for k, v in env.get("frameworks", {}).items())
     return (f"python {env.get('python')}, numpy {env.get('numpy')}, frameworks: "
             f"{frameworks or 'none'}; {env.get('platform')}")
 
 
+def environment_lines(result: RunResult) -> list[tuple[list[str], str]]:
+    """Each environment the profiles were judged in (Python, NumPy, the frameworks installed
+    and the platform, in one line) with the profiles judged there: one for a single run.
+    """
+    lines: dict[str, list[str]] = {}
+    for name in result.profiles:
+        lines.setdefault(_environment_text(result.environment_of(name)), []).append(name)
+    if not lines:
+        return [([], _environment_text(result.environment))]
+    return [(names, line) for line, names in lines.items()]
+
+
 def write_markdown(result: RunResult, path: str) -> None:
     """A Markdown matrix (clauses × profiles) and the messages of non-passing clauses."""
     names = list(result.profiles)
-    env = environment_line(result)
-    out = [f"# Sedna backend conformance (contract {result.contract_version})", "",
-           f"Environment: {env}.", ""]
+    out = [f"# Sedna backend conformance (contract {result.contract_version})", ""]
+    environments = environment_lines(result)
+    if len(environments) == 1:
+        out += [f"Environment: {environments[0][1]}.", ""]
+    else:
+        out += ["Environments:", ""]
+        out += [f"- {', '.join(group)}: {line}" for group, line in environments] + [""]
+    if result.merged_from:
+        out += ["Merged from: " + ", ".join(f"`{p}`" for p in result.merged_from) + ".", ""]
     out += ["| profile | " + " | ".join(STATUSES) + " |",
             "|---|" + "---|" * len(STATUSES)]
     for name in names:
@@ -119,7 +139,7 @@ def html(result: RunResult) -> str:
                      "cells": [result.profiles[n].get(cid) for n in names]})
     return env.get_template("matrix.html.j2").render(
         result=result, names=names, rows=rows, statuses=STATUSES,
-        environment=environment_line(result),
+        environments=environment_lines(result),
         summaries={n: result.summary(n) for n in names})
 
 

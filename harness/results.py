@@ -94,6 +94,11 @@ FRAMEWORK_DISTRIBUTIONS = ("torch", "torchvision", "tensorflow", "tensorflow-cpu
                            "paddlepaddle", "onnxruntime")
 
 
+#: Keys of :func:`environment` kept for old readers only (the run's environment, not a
+#: profile's).
+_DEPRECATED_ENVIRONMENT_KEYS = ("mindspore", "tinyms")
+
+
 def environment() -> dict[str, Any]:
     """The interpreter, NumPy, the platform and every ML framework installed here (by
     distribution name, with its version), read without importing anything.
@@ -110,12 +115,28 @@ def environment() -> dict[str, Any]:
 
 @dataclass
 class RunResult:
-    """Results of one run: ``profiles[name][clause_id]``."""
+    """Results of one run: ``profiles[name][clause_id]``; or of several, joined by
+    ``sedna-conformance merge`` (:mod:`~sedna_conformance.harness.merge`).
+
+    ``environment`` is where this report was made (the run, or the merge); a profile judged
+    elsewhere has its own in ``environments`` (:meth:`environment_of` reads either).
+    ``merged_from`` lists a merge's inputs; ``interrupted`` says why a run stopped early.
+    """
 
     profiles: dict[str, dict[str, ClauseResult]] = field(default_factory=dict)
     contract_version: str = CONTRACT_VERSION
     environment: dict[str, Any] = field(default_factory=environment)
     wall_s: float = 0.0
+    environments: dict[str, dict[str, Any]] = field(default_factory=dict)
+    merged_from: tuple[str, ...] = ()
+    interrupted: str | None = None
+
+    def environment_of(self, profile: str) -> dict[str, Any]:
+        """The environment ``profile`` was judged in (without the deprecated top-level
+        framework keys: ``frameworks`` has them).
+        """
+        env = self.environments.get(profile, self.environment)
+        return {k: v for k, v in env.items() if k not in _DEPRECATED_ENVIRONMENT_KEYS}
 
     def add(self, result: ClauseResult) -> None:
         """Take in one phase/variant result of a clause on a profile."""
@@ -156,18 +177,40 @@ class RunResult:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON report's content."""
-        return {
+        data: dict[str, Any] = {
             "contract_version": self.contract_version,
             "environment": self.environment,
             "wall_s": round(self.wall_s, 3),
             "profiles": {
                 name: {"summary": self.summary(name), "totals": self.totals(name),
+                       "environment": self.environment_of(name),
                        "clauses": {cid: {"status": r.status, "message": r.message,
                                          "duration_s": round(r.duration_s, 4),
                                          "backend_s": round(r.backend_s, 4)}
                                    for cid, r in clauses.items()}}
                 for name, clauses in self.profiles.items()},
         }
+        if self.merged_from:
+            data["merged_from"] = list(self.merged_from)
+        if self.interrupted:
+            data["interrupted"] = self.interrupted
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> RunResult:
+        """Rebuild a result from a report :func:`report_schema` validates (:meth:`to_dict`);
+        a report older than per-profile environments gives each profile the run's.
+        """
+        result = cls(contract_version=data["contract_version"],
+                     environment=data["environment"], wall_s=data["wall_s"],
+                     merged_from=tuple(data.get("merged_from", ())),
+                     interrupted=data.get("interrupted"))
+        for name, profile in data["profiles"].items():
+            result.profiles[name] = {
+                cid: ClauseResult(name, cid, c["status"], c["message"], c["duration_s"],
+                                  c["backend_s"]) for cid, c in profile["clauses"].items()}
+            result.environments[name] = profile.get("environment", data["environment"])
+        return result
 
 
 def report_schema() -> dict[str, Any]:
@@ -184,9 +227,22 @@ def report_schema() -> dict[str, Any]:
     totals = {"type": "object", "required": ["duration_s", "backend_s", "overhead_s"],
               "properties": {"duration_s": seconds, "backend_s": seconds,
                              "overhead_s": seconds}}
+    frameworks = {"type": "object",
+                  "description": "every ML framework installed where the run ran: "
+                                 "distribution name -> version",
+                  "additionalProperties": {"type": "string"}}
+    run_environment = {"type": "object", "required": ["python", "numpy", "platform",
+                                                      "frameworks"],
+                       "properties": {"frameworks": frameworks}}
     profile = {"type": "object", "required": ["summary", "totals", "clauses"],
-               "properties": {"summary": summary, "totals": totals,
-                              "clauses": {"type": "object", "additionalProperties": clause}}}
+               "properties": {
+                   "summary": summary, "totals": totals,
+                   "environment": {**run_environment,
+                                   "description": "where this profile was judged (Python, "
+                                                  "NumPy, platform, frameworks); absent from "
+                                                  "reports older than `merge`: read the "
+                                                  "top-level environment"},
+                   "clauses": {"type": "object", "additionalProperties": clause}}}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "Sedna backend conformance report",
@@ -195,17 +251,25 @@ def report_schema() -> dict[str, Any]:
         "properties": {
             "contract_version": {"type": "string"},
             "environment": {
-                "type": "object", "required": ["python", "numpy", "platform", "frameworks"],
+                **run_environment,
+                "description": "where this report was made: the run's, or for a merged "
+                               "report where `merge` ran; where a profile was judged is its "
+                               "profiles.<name>.environment",
                 "properties": {
-                    "frameworks": {"type": "object",
-                                   "description": "every ML framework installed where the run "
-                                                  "ran: distribution name -> version",
-                                   "additionalProperties": {"type": "string"}},
+                    "frameworks": frameworks,
                     "mindspore": {"type": ["string", "null"], "deprecated": True,
                                   "description": "deprecated: read frameworks.mindspore"},
                     "tinyms": {"type": ["string", "null"], "deprecated": True,
                                "description": "deprecated: read frameworks.tinyms"}}},
-            "wall_s": seconds,
+            "wall_s": {**seconds, "description": "the run's wall-clock time; for a merged "
+                                                 "report, its inputs' added up"},
             "profiles": {"type": "object", "additionalProperties": profile},
+            "merged_from": {"type": "array", "items": {"type": "string"},
+                            "description": "only in a report written by `sedna-conformance "
+                                           "merge`: its input reports, as given to it"},
+            "interrupted": {"type": "string",
+                            "description": "only in the report of a run that stopped before "
+                                           "its end (interrupted, -x, --maxfail): why; "
+                                           "`merge` refuses it"},
         },
     }
