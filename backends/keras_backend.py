@@ -45,7 +45,7 @@ from sedna_conformance.backends.base import BackendBase
 from sedna_conformance.backends.data import as_arrays, batches
 from sedna_conformance.backends.estimators import cross_entropy
 from sedna_conformance.backends.network_backend import NetworkBackend
-from sedna_conformance.backends.weights import EstimatorWeights, WeightsAccess
+from sedna_conformance.backends.weights import EstimatorWeights, WeightsAccess, check_weights
 
 __all__ = ["KerasBackend", "KerasEstimator", "gpu_visible", "read_archive",
            "variables_device", "write_archive"]
@@ -327,6 +327,17 @@ class KerasEstimator:
     def load_weights(self, model_path: str) -> None:
         """Load the checkpoint at ``model_path``."""
         read_archive(self.model, model_path)
+
+    def get_weights(self) -> list[np.ndarray]:
+        """The model's weights, as ``keras.Model.get_weights`` gives them (the Keras
+        convention upstream Sedna's ``KerasBackend`` relies on).
+        """
+        return [np.array(w, copy=True) for w in self.model.get_weights()]
+
+    def set_weights(self, weights: Sequence[Any]) -> None:
+        """Set what :meth:`get_weights` gave (arrays or nested lists), all checked first."""
+        access = _ModelWeights(self.model)
+        access.set(check_weights(weights, access.get(), access.names))
 
 
 class _ModelWeights:

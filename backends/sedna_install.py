@@ -4,8 +4,11 @@ Sedna's jobs (``IncrementalLearning``, ``FederatedLearning``, ``LifelongLearning
 build their backend with upstream's ``sedna.backend.set_backend``, which knows no
 ``TINYMS`` and only a stub ``MSBackend``. :func:`install_into_sedna` makes every place
 upstream looks the function up resolve ``TINYMS`` to :class:`TinyMSBackend` and
-``MINDSPORE`` to this project's complete :class:`MSBackend`; every other type is left to
-upstream exactly as before. It is idempotent, and :func:`uninstall_from_sedna` undoes it.
+``MINDSPORE`` to this project's complete :class:`MSBackend`; ``TORCH`` (``TorchBackend``)
+and ``KERAS`` (``KerasBackend``) only when the caller asks for them by name
+(``install_into_sedna(types=("TINYMS", "MINDSPORE", "TORCH"))``): replacing upstream's
+own backend for a framework is the user's choice. Every other type is left to upstream
+exactly as before. It is idempotent, and :func:`uninstall_from_sedna` undoes it.
 
 Upstream binds ``set_backend`` by name in several modules (``sedna.core.base``, the
 task-learning algorithms, lifelong learning's knowledge management, unseen-task
@@ -23,10 +26,15 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["OUR_TYPES", "install_into_sedna", "installed", "uninstall_from_sedna"]
+__all__ = ["AVAILABLE_TYPES", "OUR_TYPES", "install_into_sedna", "installed",
+           "uninstall_from_sedna"]
 
-#: The backend types this project resolves inside Sedna; all others stay upstream's.
+#: The backend types this project resolves inside Sedna by default; all others stay
+#: upstream's.
 OUR_TYPES = ("TINYMS", "MINDSPORE")
+#: Every type :func:`install_into_sedna` can take over (``TORCH`` and ``KERAS`` on request).
+AVAILABLE_TYPES = ("TINYMS", "MINDSPORE", "TORCH", "KERAS")
+_TYPES = "__sedna_conformance_types__"
 _ORIGINAL = "__sedna_conformance_original__"
 _PLUGINS = "sedna.core.multi_edge_inference.plugins"
 
@@ -58,30 +66,46 @@ def _upstream_backend_module() -> Any:
     return module
 
 
-def _wrap_set_backend(original: Callable[..., Any]) -> Callable[..., Any]:
+def _wrap_set_backend(original: Callable[..., Any],
+                      types: tuple[str, ...]) -> Callable[..., Any]:
     from sedna_conformance.backends.registry import set_backend as ours
 
     def set_backend(estimator: Any = None, config: Any = None) -> Any:
-        if estimator is not None and _requested_type(config) in OUR_TYPES:
+        if estimator is not None and _requested_type(config) in types:
             return ours(estimator=estimator, config=config)
         return original(estimator=estimator, config=config)
 
-    set_backend.__doc__ = (f"Upstream's set_backend, with {', '.join(OUR_TYPES)} built by "
+    set_backend.__doc__ = (f"Upstream's set_backend, with {', '.join(types)} built by "
                            "sedna_conformance.backends (install_into_sedna).")
     setattr(set_backend, _ORIGINAL, original)
+    setattr(set_backend, _TYPES, types)
     return set_backend
 
 
-def _wrap_plugin_method(original: Callable[..., Any]) -> Callable[..., Any]:
+def _wrap_plugin_method(original: Callable[..., Any],
+                        types: tuple[str, ...]) -> Callable[..., Any]:
     from sedna_conformance.backends.registry import set_backend as ours
 
     def _set_backend(self: Any) -> Any:
-        if _requested_type(self.config) not in OUR_TYPES:
+        if _requested_type(self.config) not in types:
             return original(self)
         return ours(estimator=self, config=self.config)  # the plugin is its own estimator
 
     setattr(_set_backend, _ORIGINAL, original)
     return _set_backend
+
+
+def _checked_types(types: Any) -> tuple[str, ...]:
+    """``types`` as upper-case names, each one this project can build."""
+    if isinstance(types, str) or not all(isinstance(t, str) for t in types):
+        raise TypeError(f"types must be a sequence of backend type names such as "
+                        f"{OUR_TYPES!r}, got {types!r}")
+    wanted = tuple(dict.fromkeys(t.upper() for t in types))
+    unknown = [t for t in wanted if t not in AVAILABLE_TYPES]
+    if unknown or not wanted:
+        raise ValueError(f"types must name one or more of {', '.join(AVAILABLE_TYPES)}; got "
+                         f"{list(types)!r}")
+    return wanted
 
 
 def installed() -> bool:
@@ -101,17 +125,24 @@ def _rebind(old: Any, new: Any) -> list[str]:
     return changed
 
 
-def install_into_sedna() -> list[str]:
-    """Make upstream Sedna build ``TINYMS`` and ``MINDSPORE`` with this project's backends.
+def install_into_sedna(types: Any = OUR_TYPES) -> list[str]:
+    """Make upstream Sedna build the backend ``types`` (default ``TINYMS`` and
+    ``MINDSPORE``; ``TORCH`` and ``KERAS`` only when named) with this project's backends.
 
-    Returns the modules whose ``set_backend`` now resolves them. Raises ``ImportError``
-    naming what it expected if the importable ``sedna`` is not KubeEdge Sedna.
+    Returns the modules whose ``set_backend`` now resolves them. Calling it again with
+    other ``types`` replaces the earlier choice. Raises ``ValueError`` for a type this
+    project has no backend for, and ``ImportError`` naming what it expected if the
+    importable ``sedna`` is not KubeEdge Sedna; either way nothing is changed.
     """
+    wanted = _checked_types(types)
     module = _upstream_backend_module()
     current = module.set_backend
-    if hasattr(current, _ORIGINAL):
+    if hasattr(current, _ORIGINAL) and getattr(current, _TYPES, None) == wanted:
         return _rebind(getattr(current, _ORIGINAL), current)  # modules loaded since
-    changed = _rebind(current, _wrap_set_backend(current))
+    if hasattr(current, _ORIGINAL):
+        uninstall_from_sedna()
+        current = module.set_backend
+    changed = _rebind(current, _wrap_set_backend(current, wanted))
     try:
         importlib.import_module(_PLUGINS)
     except ImportError:  # its package needs extra dependencies (kafka, ...): the plugins
@@ -121,7 +152,7 @@ def install_into_sedna() -> list[str]:
         return changed
     model = plugins.PluggableModel
     if not hasattr(model._set_backend, _ORIGINAL):
-        model._set_backend = _wrap_plugin_method(model._set_backend)
+        model._set_backend = _wrap_plugin_method(model._set_backend, wanted)
         changed.append(f"{_PLUGINS}.PluggableModel._set_backend")
     return changed
 

@@ -1,8 +1,11 @@
 """Outcomes: what each clause test's reports mean as a :class:`ClauseResult`.
 
-Before a clause runs, a prerequisite that did not pass blocks it (one rule, no exception:
-a clause whose prerequisite failed, crashed, timed out, errored or was blocked is itself
-``blocked``, naming it), and a capability the profile lacks skips it. A clause is
+A clause whose prerequisite failed (or was blocked) is still judged, so no verdict hides
+behind another: if its own checks fail it is ``failed``, naming the prerequisite as a
+likely shared cause; if they pass, the pass proves nothing while the prerequisite does not
+hold, and it is ``blocked``, naming it. A prerequisite that crashed, timed out or met an
+error blocks its dependants before they run (running them would only repeat that), and a
+capability the profile lacks skips a clause. A clause is
 ``failed`` only for what the backend did: an exception from the profile's own functions
 or from the harness outside any backend call is an ``error``, naming the step. Each
 phase's report then carries one ``ClauseResult`` (as ``report.conformance``), which crosses
@@ -30,12 +33,15 @@ from sedna_conformance.harness.profile import Capabilities, Profile
 from sedna_conformance.harness.results import ClauseResult
 from sedna_conformance.harness.run import ConformanceRun
 
-__all__ = ["BLOCKING", "Outcomes", "has_capability"]
+__all__ = ["BLOCKING", "JUDGED_ANYWAY", "Outcomes", "has_capability"]
 
 #: Prerequisite statuses that block the clauses requiring them. A declared failure
 #: (``xfailed``) does not: the profile said so, and its dependants are still judged.
 BLOCKING = ("failed", "crashed", "timed_out", "error", "blocked")
+#: Of those, the ones whose dependants are judged anyway: a pass is then ``blocked``.
+JUDGED_ANYWAY = ("failed", "blocked")
 _BLOCKED_BY = pytest.StashKey[str]()
+_UNPROVEN_BY = pytest.StashKey[tuple[str, str]]()
 
 
 def has_capability(profile: Profile, name: str) -> bool:
@@ -66,6 +72,28 @@ def _status(report: pytest.TestReport, item: pytest.Item) -> str | None:
             return "xfailed" if xfail else "skipped"
         return "failed"
     return "error" if report.failed else None
+
+
+def _unproven(item: pytest.Item, status: str, message: str,
+              profile_error: bool) -> tuple[str, str]:
+    """The verdict of a clause judged while a prerequisite does not hold: a pass proves
+    nothing, and backend output the harness cannot read is that prerequisite's echo (both
+    ``blocked``); a failure stands, naming the prerequisite as a likely cause.
+    """
+    if _UNPROVEN_BY not in item.stash:
+        return status, message
+    required, required_status = item.stash[_UNPROVEN_BY]
+    blocked = f"blocked by {required} ({required_status}): {CLAUSES[required].sentence}"
+    if status == "passed":
+        return "blocked", (f"{blocked} This clause's own checks passed, which proves "
+                           f"nothing while {required} does not hold.")
+    if status == "error" and not profile_error:
+        return "blocked", (f"{blocked} The harness could not read the backend's output "
+                           f"here ({first_line(message)[:160]}).")
+    if status == "failed":
+        return status, (f"{message}\n(its prerequisite {required} {required_status} too: "
+                        "fix that first, this may be the same fault)")
+    return status, message
 
 
 def _lost_worker(report: pytest.TestReport) -> ClauseResult | None:
@@ -100,7 +128,9 @@ class Outcomes:
         instrument = self.run.cache(profile).instrument if CLAUSES[clause_id].observes else None
         for required in prerequisites(clause_id, instrument.name if instrument else None):
             status = self.run.outcomes.get((profile.name, required))
-            if status in BLOCKING:
+            if status in JUDGED_ANYWAY:
+                item.stash.setdefault(_UNPROVEN_BY, (required, status))
+            elif status in BLOCKING:
                 item.stash[_BLOCKED_BY] = required
                 how = (f" (the model's state is {instrument.describe()})"
                        if instrument and required == instrument.clause else "")
@@ -148,6 +178,8 @@ class Outcomes:
             message = text.removeprefix("Skipped: ")
         elif status == "xpassed":
             message = f"unexpectedly passed; declared: {profile.expected_failure(clause_id)}"
+        status, message = _unproven(item, status, message,
+                                    getattr(report, "sedna_profile_error", False))
         backend_s = run.log.backend_s if run is not None and report.when == "call" else 0.0
         report.conformance = ClauseResult(  # type: ignore[attr-defined]
             profile.name, clause_id, status, message, report.duration, backend_s)

@@ -29,8 +29,11 @@ def contract_markdown() -> str:
         groups.setdefault(CLAUSES[cid].group, []).append(cid)
     lines = [f"# The contract (version {CONTRACT_VERSION})", "",
              f"{len(CLAUSES)} clauses, generated from `harness/clauses.py`. A clause runs "
-             "after the clauses it requires; if one of those does not pass, it is reported "
-             "`blocked`. A clause marked *state* reads the model's state through the "
+             "after the clauses it requires; if one of those failed, it is still judged: "
+             "its own failure is reported naming that prerequisite, and a pass is reported "
+             "`blocked` (it proves nothing while the prerequisite does not hold); one that "
+             "crashed, timed out or errored blocks it before it runs. A clause marked "
+             "*state* reads the model's state through the "
              "profile's instrument: `get_weights()` when the backend has a working one "
              "(then it also requires `weights.stable`), else predictions on a fixed probe "
              "batch (then `predict.deterministic`). Capabilities are declared by a profile; "

@@ -60,6 +60,15 @@ def test_every_clause_has_a_mutant():
 GPU_CLAUSES = ("device.gpu-placement",)
 
 
+def root_failures(clauses):
+    """The clauses that failed (or worse) on their own: a dependant judged while its
+    prerequisite failed names it, and is that failure's echo, not another catch.
+    """
+    return {cid: r["status"] for cid, r in clauses.items()
+            if r["status"] not in ("passed", "blocked", "skipped")
+            and not (r["status"] == "failed" and "\n(its prerequisite " in r["message"])}
+
+
 def test_the_zoo_base_passes_every_clause(zoo):
     merged, output = zoo
     statuses = {cid: r["status"] for cid, r in merged["zoo-base"].items()}
@@ -83,9 +92,7 @@ def test_mutant_is_caught_by_exactly_its_clause(zoo, clause_id):
         assert clause_id in clauses
     assert clauses[clause_id]["status"] == "failed", clauses[clause_id]
     assert clauses[clause_id]["message"].startswith(f"[{clause_id}] observed ")
-    others = {cid: r["status"] for cid, r in clauses.items()
-              if cid != clause_id and r["status"] not in ("passed", "blocked", "skipped")}
-    assert not others, others
+    assert root_failures(clauses) == {clause_id: "failed"}
     for result in clauses.values():
         if result["status"] == "blocked":
             assert "blocked by" in result["message"], result
@@ -112,6 +119,4 @@ def test_no_weights_mutant_is_caught_by_exactly_its_clause(no_weights, clause_id
     clauses = results[f"no-weights-{clause_id}"]
     assert clauses[clause_id]["status"] == "failed", clauses[clause_id]
     assert clauses[clause_id]["message"].startswith(f"[{clause_id}] observed ")
-    others = {cid: r["status"] for cid, r in clauses.items()
-              if cid != clause_id and r["status"] not in ("passed", "blocked", "skipped")}
-    assert not others, others
+    assert root_failures(clauses) == {clause_id: "failed"}

@@ -132,14 +132,19 @@ def test_interop_blames_the_partner_that_breaks(broken):
     assert partner["interop.weights"]["status"] in ("failed", "blocked")
 
 
-def test_one_blocking_rule_a_stub_get_weights_fails_one_clause(broken):
+def test_one_blocking_rule_a_stub_get_weights_has_one_root_failure(broken):
     clauses = broken[0]["stub-weights"]["clauses"]
     assert clauses["weights.stable"]["status"] == "failed", clauses["weights.stable"]
     others = {cid: r for cid, r in clauses.items()
               if cid.startswith("weights.") and cid != "weights.stable"}
-    assert others and all(r["status"] == "blocked" and r["message"].startswith(
-        "blocked by weights.") for r in others.values()), others
-    assert any(r["message"].startswith("blocked by weights.stable (failed)")
+    # Each dependant is still judged: its own failure names the failed prerequisite, and a
+    # pass while get_weights is a stub proves nothing, so it is blocked, naming it.
+    assert others and all(
+        (r["status"] == "failed" and "\n(its prerequisite weights." in r["message"])
+        or (r["status"] == "blocked" and r["message"].startswith("blocked by weights."))
+        for r in others.values()), others
+    assert any("weights.stable failed too" in r["message"] or
+               r["message"].startswith("blocked by weights.stable (failed)")
                for r in others.values())
 
 

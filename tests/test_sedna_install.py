@@ -98,3 +98,26 @@ def test_set_backend_takes_anything_with_get(monkeypatch):
     assert set_backend(Estimator(), Config()).model_save_path == "/m"
     with pytest.raises(TypeError, match=r"config must have \.get"):
         set_backend(Estimator(), ["backend_type", "MINDSPORE"])
+
+
+def test_torch_and_keras_only_on_request(fake_sedna, monkeypatch):
+    import importlib.util
+
+    import sedna.backend
+
+    original = sedna.backend.set_backend
+    with pytest.raises(ValueError, match=r"types must name one or more of .*TORCH.*'JAX'"):
+        install_into_sedna(types=("TORCH", "JAX"))
+    assert sedna.backend.set_backend is original and not installed()
+    install_into_sedna(types=("torch",))
+    monkeypatch.setenv("BACKEND_TYPE", "TINYMS")  # not asked for: upstream's
+    assert sedna.backend.set_backend("e", {}) == ("upstream", "e", {})
+    monkeypatch.setenv("BACKEND_TYPE", "TORCH")
+    if importlib.util.find_spec("torch") is None:
+        with pytest.raises(ImportError, match="torch"):
+            sedna.backend.set_backend(Estimator(), {"model_url": "/m"})
+    else:
+        assert type(sedna.backend.set_backend(Estimator(), {"model_url": "/m"})).__name__ \
+            == "TorchBackend"
+    install_into_sedna()  # another choice replaces the first
+    assert sedna.backend.set_backend("e", {}) == ("upstream", "e", {})

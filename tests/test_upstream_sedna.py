@@ -27,10 +27,9 @@ MINDSPORE_FAIL = ("train.fine-tune-from-checkpoint", "load.missing-raises", "wei
                   "remote.missing-object", "remote.bad-credentials")
 MINDSPORE_PASS = ("predict.deterministic", "load.round-trip", "load.second-load-replaces",
                   "remote.round-trip", "remote.http-download", "remote.no-secret-echo")
-#: The weight clauses behind weights.stable (8), federated learning and interop.weights
-#: behind them, and the Sedna jobs resting on clauses upstream fails (incremental learning on
-#: evaluate.model-path, the set_backend job through it, multi-task on save.any-extension).
-MAX_BLOCKED = 14
+#: Dependants of a failed clause are judged anyway; only their vacuous passes are blocked
+#: (the acceptance: at most 10 per profile).
+MAX_BLOCKED = 10
 
 
 @pytest.fixture(scope="module")
@@ -71,9 +70,9 @@ def test_upstream_mindspore_passes_where_upstream_works(upstream_report):
 
 @pytest.mark.parametrize("profile", ["upstream-mindspore", "upstream-base"])
 def test_blocked_only_by_a_failed_behaviour(upstream_report, profile):
-    """One blocking rule: a clause is blocked only when a clause it rests on failed (or was
-    itself blocked); upstream's missing weight transport fails ``weights.stable`` and blocks
-    the other weight clauses, each naming what blocks it."""
+    """One rule for dependants: a clause is blocked only when a clause it rests on failed (or
+    was itself blocked) and its own checks passed; upstream's missing weight transport fails
+    ``weights.stable``, and each other weight clause reports its own verdict naming it."""
     results = clauses(upstream_report, profile)
     blocked = {cid: r["message"] for cid, r in results.items() if r["status"] == "blocked"}
     for cid, message in blocked.items():
@@ -82,7 +81,9 @@ def test_blocked_only_by_a_failed_behaviour(upstream_report, profile):
     assert results["weights.stable"]["status"] == "failed"
     weight_clauses = [cid for cid in results if cid.startswith("weights.")
                       and cid != "weights.stable"]
-    assert {results[cid]["status"] for cid in weight_clauses} == {"blocked"}
+    assert all(results[cid]["status"] == "blocked"
+               or "\n(its prerequisite weights." in results[cid]["message"]
+               for cid in weight_clauses), {cid: results[cid] for cid in weight_clauses}
     assert len(blocked) <= MAX_BLOCKED, sorted(blocked)
 
 
