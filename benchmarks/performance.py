@@ -46,6 +46,18 @@ class Scenario:
     args: list[str]
     target: str = ""
     result: dict[str, Any] = field(default_factory=dict)
+    env: str = ""
+    """The tox environment whose Python runs it (``""``: this one)."""
+
+    def python(self) -> str:
+        """The interpreter that runs this scenario."""
+        if not self.env:
+            return sys.executable
+        path = os.path.join(ROOT, ".tox", self.env, "bin", "python")
+        if not os.path.isfile(path):
+            raise SystemExit(f"scenario {self.name} needs the tox environment {self.env!r}: "
+                             f"tox -e {self.env} --notest")
+        return path
 
 
 def scenarios() -> list[Scenario]:
@@ -77,16 +89,23 @@ def scenarios() -> list[Scenario]:
                    f"behind MSBackend), `--hypothesis {h}`, serial",
                    ["--profile", "tests.profiles:zoo_base", "--hypothesis", h])
           for h in ("ci", "dev", "thorough")],
+        Scenario("pytorch", "every clause, the `pytorch` profile (TorchBackend, CPU), serial, "
+                 "in its tox environment", ["--profile", "pytorch"], env="pytorch"),
+        Scenario("keras", "every clause, the `keras` profile (KerasBackend on TensorFlow's "
+                 "CPU build), serial, in its tox environment", ["--profile", "keras"],
+                 env="keras"),
     ]
 
 
 def measure(scenario: Scenario) -> None:
     """Run the scenario once; fill ``scenario.result``."""
     folder = tempfile.mkdtemp(prefix=f"perf-{scenario.name}-")
-    command = [sys.executable, "-c", _WRAPPER, sys.executable, "-m", "sedna_conformance.harness",
+    python = scenario.python()
+    command = [python, "-c", _WRAPPER, python, "-m", "sedna_conformance.harness",
                "run", "--report-dir", folder, *scenario.args]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        filter(None, [ROOT, os.environ.get("PYTHONPATH", "")])), "GLOG_v": "3"}
+        filter(None, [ROOT, os.environ.get("PYTHONPATH", "")])), "GLOG_v": "3",
+        "TF_CPP_MIN_LOG_LEVEL": "2"}
     print(f"[{scenario.name}] {' '.join(scenario.args)}", flush=True)
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
     line = [x for x in done.stderr.splitlines() if x.startswith("BENCH ")][-1].split()

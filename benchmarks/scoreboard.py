@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
             continue
         folder = os.path.join(args.report_dir, group.name)
         command = [_command(args.tox_work_dir, group.env, "sedna-conformance"), "run",
-                   "--report-dir", folder]
+                   "--report-dir", folder, "-n", "2"]
         for spec in specs:
             command += ["--profile", spec]
         print(f"scoreboard: {group.name}: {' '.join(specs)}", flush=True)
@@ -80,8 +80,8 @@ def main(argv: list[str] | None = None) -> int:
                                 stdout=subprocess.DEVNULL).returncode
         if status not in (0, 1):
             raise SystemExit(f"scoreboard: the {group.name} run ended with status {status}")
-        inputs.append(os.path.join(folder, "conformance.json"))
-    merged = os.path.join(args.report_dir, "merged")
+        inputs.append(os.path.relpath(os.path.join(folder, "conformance.json"), ROOT))
+    merged = os.path.relpath(os.path.join(args.report_dir, "merged"), ROOT)
     status = subprocess.run([sys.executable, "-m", "sedna_conformance.harness", "merge",
                              *inputs, "--report-dir", merged], cwd=ROOT, check=False).returncode
     if status not in (0, 1):

@@ -34,7 +34,10 @@ CASES = {
                            "load.missing-raises", "device.cpu-fallback"),
     }),
 }
-MAX_BLOCKED = 10
+#: At most this many blocked per profile; upstream TorchBackend's ``load`` reads no file at
+#: all, so the passes of the ten clauses that need a working ``load`` (the checkpoint,
+#: remote and bad-input-changes-nothing clauses) prove nothing and are blocked, naming it.
+MAX_BLOCKED = {"upstream-torch": 13}
 FRAMEWORKS = [name for name in CASES if importlib.util.find_spec(name) is not None]
 
 
@@ -59,7 +62,7 @@ def test_no_verdict_hides_behind_blocked(judged):
     for profile in expected:
         results = report["profiles"][profile]["clauses"]
         blocked = {c: r["message"] for c, r in results.items() if r["status"] == "blocked"}
-        assert len(blocked) <= MAX_BLOCKED, sorted(blocked)
+        assert len(blocked) <= MAX_BLOCKED.get(profile, 10), sorted(blocked)
         for clause_id, message in blocked.items():
             blocker = message.removeprefix("blocked by ").split(" ", 1)[0]
             assert results.get(blocker, {}).get("status") in ("failed", "blocked") or \
