@@ -17,8 +17,11 @@ then kills the child a grace period later.
 from __future__ import annotations
 
 import faulthandler
+import hashlib
+import hmac
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -32,8 +35,10 @@ import pytest
 
 from sedna_conformance.harness.clauses import get_clause
 from sedna_conformance.harness.collection import clause_of, profile_of
+from sedna_conformance.harness.discovery import child_search_path
 from sedna_conformance.harness.failure import format_failure
 from sedna_conformance.harness.options import CHILD_OPTION
+from sedna_conformance.harness.processes import die_with_parent, kill_group
 from sedna_conformance.harness.results import ClauseResult
 from sedna_conformance.harness.run import ConformanceRun
 
@@ -52,24 +57,46 @@ _PARENT_ONLY = {"--conformance-isolate": False, "--conformance-report": True,
 
 
 class Journal:
-    """Append-only JSON-lines record of clause starts, finishes and timeouts.
+    """Append-only JSON-lines record of clause starts, reports, finishes and timeouts.
 
     One per child process; beside it, ``<path>.todo`` lists the node ids the child must
-    run and ``<path>.outcomes`` the clause outcomes so far (for prerequisites).
+    run and ``<path>.outcomes`` the clause outcomes so far (for prerequisites). Each line
+    carries an HMAC under a key the supervisor hands the child in its environment (which
+    the child removes before any backend code runs): a line the key did not sign, such as
+    one a backend wrote into the file, is not read.
     """
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, key: bytes) -> None:
         self.path = path
+        self.key = key
+        self.unreadable = 0  # lines read that were not the child's own
+
+    def _mac(self, payload: str) -> str:
+        return hmac.new(self.key, payload.encode(), hashlib.sha256).hexdigest()
 
     def write(self, event: str, nodeid: str, **fields: Any) -> None:
         """Append one event, durable before this returns (a crash may follow)."""
-        line = json.dumps({"event": event, "nodeid": nodeid, **fields}, default=str)
-        descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        payload = json.dumps({"event": event, "nodeid": nodeid, **fields}, default=str)
+        line = json.dumps({"mac": self._mac(payload), "payload": payload})
+        descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
             os.write(descriptor, (line + "\n").encode())
             os.fsync(descriptor)
         finally:
             os.close(descriptor)
+
+    def _event(self, line: bytes) -> dict[str, Any] | None:
+        try:
+            signed = json.loads(line)
+            payload = signed["payload"]
+            if hmac.compare_digest(self._mac(payload), signed["mac"]):
+                event = json.loads(payload)
+                if isinstance(event, dict) and isinstance(event.get("nodeid"), str):
+                    return event
+        except (ValueError, TypeError, KeyError, UnicodeError):
+            pass
+        self.unreadable += 1
+        return None
 
     def read_new(self, offset: int) -> tuple[list[dict[str, Any]], int]:
         """Complete events written after byte ``offset``, and the offset after them."""
@@ -80,8 +107,8 @@ class Journal:
         except FileNotFoundError:
             return [], offset
         complete = data[:data.rfind(b"\n") + 1]
-        events = [json.loads(line) for line in complete.decode().splitlines() if line]
-        return events, offset + len(complete)
+        events = [self._event(line) for line in complete.splitlines() if line.strip()]
+        return [e for e in events if e is not None], offset + len(complete)
 
 
 class Watchdog:
@@ -168,81 +195,143 @@ def _report_failure(item: pytest.Item, when: Literal["setup", "call"], longrepr:
 LostReport = Callable[[pytest.Item, str, str, str], ClauseResult]
 
 
+#: The environment variable that hands an isolated child its journal's key.
+JOURNAL_KEY = "SEDNA_CONFORMANCE_JOURNAL_KEY"
+_PYTEST_INTERRUPTED = 2  # pytest's exit status after a KeyboardInterrupt
+
+
+def _launch(base: list[str], journal: Journal, pending: Sequence[str],
+            outcomes: dict[tuple[str, str], str], cwd: str,
+            log_path: str) -> subprocess.Popen[bytes]:
+    """Start one isolated child for the node ids ``pending``, its output to ``log_path``."""
+    with open(journal.path + ".todo", "w", encoding="utf-8") as handle:
+        handle.write("\n".join(pending) + "\n")
+    with open(journal.path + ".outcomes", "w", encoding="utf-8") as handle:
+        json.dump([[p, c, s] for (p, c), s in outcomes.items()], handle)
+    env = {**os.environ, JOURNAL_KEY: journal.key.hex(), **child_search_path()}
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen([*base, CHILD_OPTION, journal.path], cwd=cwd, env=env,
+                                   stdout=log, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
+    return process
+
+
 def supervise(session: pytest.Session, groups: Sequence[Sequence[pytest.Item]], *,
               outcomes: dict[tuple[str, str], str], timeout: float,
-              lost_report: LostReport) -> None:
+              lost_report: LostReport, logs: str | None = None) -> None:
     """Run each group of items in child pytest processes, replaying their reports here.
 
     ``outcomes`` (``(profile, clause) -> status``, kept up to date by the caller's
-    ``pytest_runtest_logreport``) is handed to every new child for prerequisites.
+    ``pytest_runtest_logreport``) is handed to every new child for prerequisites. A child
+    never outlives this function: interrupted (SIGINT, SIGTERM) or not, it is killed with
+    its process group. The output of a child that took a clause down is kept in ``logs``
+    (a folder this function empties first; default: a new temporary folder), the rest
+    is removed.
     """
     config = session.config
     folder = tempfile.mkdtemp(prefix="sedna-isolate-")
-    base = [sys.executable, "-m", "pytest", *child_arguments(config.invocation_params.args),
-            "-p", "no:cacheprovider", "-q"]
-    launches = 0
-    for group in groups:
-        pending = {item.nodeid: item for item in group}
-        while pending and not session.shouldstop:
-            launches += 1
-            journal = Journal(os.path.join(folder, f"child-{launches}.jsonl"))
-            with open(journal.path + ".todo", "w", encoding="utf-8") as handle:
-                handle.write("\n".join(pending) + "\n")
-            with open(journal.path + ".outcomes", "w", encoding="utf-8") as handle:
-                json.dump([[p, c, s] for (p, c), s in outcomes.items()], handle)
-            log_path = journal.path + ".log"
-            with open(log_path, "wb") as log:
-                process = subprocess.Popen([*base, CHILD_OPTION, journal.path],
-                                           cwd=config.invocation_params.dir, stdout=log,
-                                           stderr=subprocess.STDOUT, start_new_session=True)
-            current, started, timed_out, offset = None, 0.0, False, 0
-            while True:
-                exited = process.poll() is not None
-                events, offset = journal.read_new(offset)
-                for event in events:
-                    item = pending.get(event["nodeid"])
-                    if item is None:
-                        continue
-                    if event["event"] == "start":
-                        current, started = item, time.monotonic()
+    if logs is None:
+        logs = tempfile.mkdtemp(prefix="sedna-isolate-logs-")
+    else:
+        shutil.rmtree(logs, ignore_errors=True)
+        os.makedirs(logs, exist_ok=True)
+    base = [sys.executable, "-P", "-m", "pytest",
+            *child_arguments(config.invocation_params.args), "-p", "no:cacheprovider", "-q"]
+    launches, kept = 0, []
+    try:
+        for group in groups:
+            pending = {item.nodeid: item for item in group}
+            while pending and not (session.shouldstop or session.shouldfail):
+                launches += 1
+                journal = Journal(os.path.join(folder, f"child-{launches}.jsonl"),
+                                  os.urandom(32))
+                log_path = os.path.join(logs, f"child-{launches}.log")
+                process = _launch(base, journal, list(pending), outcomes,
+                                  str(config.invocation_params.dir), log_path)
+                try:
+                    current, timed_out, started = _follow(process, journal, pending, config,
+                                                          timeout)
+                finally:
+                    kill_group(process)
+                if journal.unreadable:
+                    sys.stderr.write(f"\n[sedna-conformance] {journal.unreadable} line(s) "
+                                     "of an isolated child's journal were not written by the "
+                                     "harness and were ignored\n")
+                what = f"its child process {_exit_reason(process.returncode)}"
+                if current is not None:
+                    status = "timed_out" if timed_out else "crashed"
+                    if process.returncode == _PYTEST_INTERRUPTED and not timed_out:
+                        what += (" after the clause raised KeyboardInterrupt (a backend must "
+                                 "not raise KeyboardInterrupt or another BaseException that "
+                                 "is not an Exception: it stops the program that hosts it)")
+                    _report_failure(current, "call",
+                                    f"{what}; its last output:\n{_tail(log_path)}",
+                                    lost_report(current, status, what, log_path),
+                                    time.monotonic() - started)
+                    del pending[current.nodeid]
+                    kept.append(log_path)
+                elif pending and not (session.shouldstop or session.shouldfail):
+                    # ended without starting them (its collection differs, ...)
+                    for item in pending.values():
                         item.ihook.pytest_runtest_logstart(nodeid=item.nodeid,
                                                            location=item.location)
-                    elif event["event"] == "report":
-                        report = config.hook.pytest_report_from_serializable(
-                            config=config, data=event["report"])
-                        if isinstance(report.longrepr, list):  # a skip's tuple, via JSON
-                            report.longrepr = tuple(report.longrepr)
-                        item.ihook.pytest_runtest_logreport(report=report)
-                    elif event["event"] == "finish":
-                        item.ihook.pytest_runtest_logfinish(nodeid=item.nodeid,
-                                                            location=item.location)
-                        del pending[item.nodeid]
-                        current = None
-                    elif event["event"] == "timeout":
-                        timed_out = True
-                if exited:
+                        _report_failure(item, "setup", f"{what} before running this; its last "
+                                        f"output:\n{_tail(log_path)}",
+                                        lost_report(item, "error", f"{what} before running it",
+                                                    log_path))
+                    kept.append(log_path)
                     break
-                if current is not None and time.monotonic() - started > timeout + _GRACE_S:
-                    os.killpg(process.pid, signal.SIGKILL)
-                    process.wait()
-                    timed_out = True
-                    continue
-                time.sleep(0.05)
-            what = f"its child process {_exit_reason(process.returncode)}"
-            if current is not None:
-                status = "timed_out" if timed_out else "crashed"
-                _report_failure(current, "call", f"{what}; its last output:\n{_tail(log_path)}",
-                                lost_report(current, status, what, log_path),
-                                time.monotonic() - started)
-                del pending[current.nodeid]
-            elif pending:  # ended without starting them (collection differs, -x, ...)
-                for item in pending.values():
-                    item.ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
-                    _report_failure(item, "setup", f"{what} before running this; its last "
-                                    f"output:\n{_tail(log_path)}",
-                                    lost_report(item, "error", f"{what} before running it",
-                                                log_path))
-                break
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+        for name in os.listdir(logs):
+            if os.path.join(logs, name) not in kept:
+                os.remove(os.path.join(logs, name))
+        if not kept:
+            os.rmdir(logs)
+
+
+def _follow(process: subprocess.Popen[bytes], journal: Journal,
+            pending: dict[str, pytest.Item], config: pytest.Config,
+            timeout: float) -> tuple[pytest.Item | None, bool, float]:
+    """Replay ``journal`` here until the child ends: the clause it was in when it ended
+    (``None`` between clauses), whether it timed out, and when that clause started.
+
+    Events are taken in the protocol's order only: a report or finish for a clause other
+    than the one started is ignored.
+    """
+    current: pytest.Item | None = None
+    started, timed_out, offset = 0.0, False, 0
+    while True:
+        exited = process.poll() is not None
+        events, offset = journal.read_new(offset)
+        for event in events:
+            kind, item = event.get("event"), pending.get(event["nodeid"])
+            if kind == "timeout":
+                timed_out = True
+            elif item is None:
+                continue
+            elif kind == "start" and current is None:
+                current, started = item, time.monotonic()
+                item.ihook.pytest_runtest_logstart(nodeid=item.nodeid, location=item.location)
+            elif item is not current:
+                continue
+            elif kind == "report":
+                report = config.hook.pytest_report_from_serializable(config=config,
+                                                                     data=event["report"])
+                if isinstance(report.longrepr, list):  # a skip's tuple, via JSON
+                    report.longrepr = tuple(report.longrepr)
+                item.ihook.pytest_runtest_logreport(report=report)
+            elif kind == "finish":
+                item.ihook.pytest_runtest_logfinish(nodeid=item.nodeid, location=item.location)
+                del pending[item.nodeid]
+                current = None
+        if exited:
+            return current, timed_out, started
+        if current is not None and time.monotonic() - started > timeout + _GRACE_S:
+            kill_group(process)
+            timed_out = True
+            continue
+        time.sleep(0.05)
 
 
 def read_child_files(journal_path: str) -> tuple[set[str], dict[tuple[str, str], str]]:
@@ -263,10 +352,13 @@ class Isolation:
         self.run = run
         self.config = config
         self.reporting = reporting
-        journal = run.options.child_journal
-        self.journal = Journal(journal) if journal else None
-        self.watchdog = Watchdog(self.journal, run.options.clause_timeout) \
-            if self.journal else None
+        self.journal: Journal | None = None
+        self.watchdog: Watchdog | None = None
+        if run.options.child_journal:  # an isolated child: take the key before any backend
+            die_with_parent()
+            key = bytes.fromhex(os.environ.pop(JOURNAL_KEY, ""))
+            self.journal = Journal(run.options.child_journal, key)
+            self.watchdog = Watchdog(self.journal, run.options.clause_timeout)
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtestloop(self, session: pytest.Session) -> bool | None:
@@ -290,8 +382,12 @@ class Isolation:
         groups: dict[str, list[pytest.Item]] = {}
         for item in isolated:
             groups.setdefault(profile_of(item).name, []).append(item)  # type: ignore[union-attr]
+        report = self.run.options.json_path
+        logs = os.path.join(os.path.dirname(os.path.abspath(report)), "isolated-logs") \
+            if report else None
         supervise(session, list(groups.values()), outcomes=self.run.outcomes,
-                  timeout=self.run.options.clause_timeout, lost_report=self._lost_report)
+                  timeout=self.run.options.clause_timeout, lost_report=self._lost_report,
+                  logs=logs)
         return True
 
     def _lost_report(self, item: pytest.Item, status: str, what: str,
@@ -314,10 +410,13 @@ class Isolation:
         self.journal.write("start", item.nodeid)
         self.watchdog.start(item.nodeid)
         try:
-            return (yield)
-        finally:
+            result = yield
+        except KeyboardInterrupt:  # raised by the clause: the supervisor reports it
             self.watchdog.stop()
-            self.journal.write("finish", item.nodeid)
+            raise
+        self.watchdog.stop()
+        self.journal.write("finish", item.nodeid)
+        return result
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if self.journal is not None:  # an isolated child: stream it to the supervisor

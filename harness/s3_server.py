@@ -14,6 +14,9 @@ def main() -> int:
     """Serve until standard input closes."""
     from moto.server import ThreadedMotoServer
 
+    from sedna_conformance.harness.processes import die_with_parent
+
+    die_with_parent()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     print(server.get_host_and_port()[1], flush=True)

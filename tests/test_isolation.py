@@ -64,7 +64,7 @@ def test_child_arguments_drop_what_only_the_controller_does():
 
 
 def test_journal_reads_only_complete_lines(tmp_path):
-    journal = Journal(str(tmp_path / "j.jsonl"))
+    journal = Journal(str(tmp_path / "j.jsonl"), b"key")
     journal.write("start", "a::b")
     with open(journal.path, "a", encoding="utf-8") as handle:
         handle.write('{"event": "fin')  # a write cut short by a crash
@@ -73,9 +73,20 @@ def test_journal_reads_only_complete_lines(tmp_path):
     assert journal.read_new(offset) == ([], offset)
 
 
+def test_journal_reads_only_lines_signed_with_its_key(tmp_path):
+    journal = Journal(str(tmp_path / "j.jsonl"), b"key")
+    Journal(journal.path, b"another key").write("report", "a::b", report={"outcome": "passed"})
+    with open(journal.path, "ab") as handle:
+        handle.write(b'{"event": "report", "nodeid": "a::b"}\nnot json\n\xff\n')
+    journal.write("finish", "a::b")
+    events, _ = journal.read_new(0)
+    assert events == [{"event": "finish", "nodeid": "a::b"}]
+    assert journal.unreadable == 4
+
+
 def test_watchdog_needs_a_positive_timeout(tmp_path):
     with pytest.raises(ValueError, match="clause timeout must be a positive"):
-        Watchdog(Journal(str(tmp_path / "j")), 0)
+        Watchdog(Journal(str(tmp_path / "j"), b"key"), 0)
 
 
 def test_isolate_refuses_xdist():
