@@ -52,6 +52,31 @@ def test_result_is_json(conformance):
     except (TypeError, ValueError) as error:
         c.fail(f"train returned {type(result).__name__} that json.dumps refuses ({error})",
                "None or a JSON-serialisable value")
+    where = non_finite(result)
+    if where is not None:
+        c.fail(f"train returned a value with a number JSON cannot hold ({where}): json.dumps "
+               "writes it as NaN or Infinity, which JSON parsers refuse",
+               "finite numbers only: report a metric that could not be computed as None, or "
+               "leave it out")
+
+
+def non_finite(value: Any, path: str = "result") -> str | None:
+    """Where in a JSON-serialisable ``value`` a NaN or infinite float is (``result['loss'] =
+    nan``), or ``None`` when ``json.dumps(value, allow_nan=False)`` would accept it.
+    """
+    try:
+        json.dumps(value, allow_nan=False)
+        return None
+    except ValueError:
+        pass
+    if isinstance(value, float):
+        return f"{path} = {value!r}"
+    items = value.items() if isinstance(value, dict) else enumerate(value)
+    for key, item in items:
+        found = non_finite(item, f"{path}[{key!r}]")
+        if found:
+            return found
+    return f"{path} (a non-finite number)"
 
 
 @clause("train.valid-optional")

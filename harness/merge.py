@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sedna_conformance.harness import reports
+from sedna_conformance.harness.report_files import FolderBusy, FolderLock
 from sedna_conformance.harness.results import RunResult, report_schema
 from sedna_conformance.harness.schema_check import schema_error
 
@@ -182,9 +183,15 @@ def write_reports(result: RunResult, junit: ET.Element, report_dir: str) -> list
         reports.write_html(result, os.path.join(staging, html_name))
         ET.ElementTree(junit).write(os.path.join(staging, junit_name), encoding="utf-8",
                                     xml_declaration=True)
-        os.makedirs(folder, exist_ok=True)
-        for name in reports.REPORT_FILES:
-            os.replace(os.path.join(staging, name), os.path.join(folder, name))
+        lock = FolderLock([folder])  # not into a folder a run is writing
+        lock.acquire()
+        try:
+            for name in reports.REPORT_FILES:
+                os.replace(os.path.join(staging, name), os.path.join(folder, name))
+        finally:
+            lock.release()
+    except FolderBusy as busy:
+        raise MergeError(Problem.REPORT_DIR, f"--report-dir {report_dir}: {busy}") from None
     except OSError as error:
         raise MergeError(Problem.REPORT_DIR, f"--report-dir {report_dir}: cannot write the "
                          f"reports ({error}); expected a writable folder") from None

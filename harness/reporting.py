@@ -1,6 +1,11 @@
 """Reporting: at the end of a run, the JSON, Markdown and HTML reports and the terminal
 summary, all from the run's one :class:`RunResult`; and the rule that a run never passes
 on nothing: a profile on which no clause was judged fails the run.
+
+Each report is written atomically and on its own: one that cannot be written leaves its
+previous file as it was, is named in the summary, and the run exits
+:data:`~sedna_conformance.harness.report_files.REPORTS_NOT_WRITTEN`. The report folders are
+locked for the whole session, so a second run into them is refused at its start.
 """
 
 from __future__ import annotations
@@ -13,8 +18,17 @@ from typing import Any
 import pytest
 
 from sedna_conformance.harness import reports
+from sedna_conformance.harness.collection import clause_of, profile_of
+from sedna_conformance.harness.report_files import (
+    REPORTS_NOT_WRITTEN,
+    FolderBusy,
+    FolderLock,
+    Unwritten,
+    why,
+)
 from sedna_conformance.harness.results import RunResult
 from sedna_conformance.harness.run import ConformanceRun
+from sedna_conformance.harness.text import clean
 
 __all__ = ["Reporting"]
 
@@ -40,6 +54,33 @@ class Reporting:
         self.reporting = reporting
         self.profile_names: list[str] = []  # every profile this run resolved, anywhere
         self.problems: list[str] = []
+        self.written: list[str] = []
+        self.unwritten: list[Unwritten] = []
+        self.notes: list[str] = []
+        self.lock: FolderLock | None = None
+
+    def _writes(self) -> bool:
+        return self.reporting and not self.config.option.collectonly and bool(self._outputs())
+
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        """Lock the report folders for this run: a second run into them is refused."""
+        if not self._writes():
+            return
+        lock = FolderLock([os.path.dirname(os.path.abspath(p)) for p, _ in self._outputs()])
+        try:
+            lock.acquire()
+        except FolderBusy as busy:
+            raise pytest.UsageError(str(busy)) from None
+        except OSError as error:
+            raise pytest.UsageError(
+                f"report folder {clean(error.filename or lock.folders[0])}: cannot write "
+                f"there ({error.strerror or error}); expected a writable folder (created if "
+                "missing)") from None
+        self.lock = lock
+
+    def pytest_unconfigure(self, config: pytest.Config) -> None:
+        if self.lock is not None:
+            self.lock.release()
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         if self.run.resolved:
@@ -62,10 +103,11 @@ class Reporting:
             return
         result = self.run.result
         result.wall_s = time.perf_counter() - self.run.started
-        result.interrupted = _stopped_early(session)
+        result.interrupted = result.interrupted or _stopped_early(session)
+        result.not_run = _not_run(session, result)
         names = self.profile_names + [n for n in result.profiles if n not in self.profile_names]
         conformance = bool(names) or self.run.options.requested
-        if conformance and not session.shouldfail and not session.shouldstop:
+        if conformance and not result.interrupted:
             self.problems = [f"profile {n!r}: no clause was judged (every clause selected for it "
                              "was skipped, blocked or deselected); a run must check something"
                              for n in names if not result.judged(n)]
@@ -75,10 +117,22 @@ class Reporting:
                                                         pytest.ExitCode.NO_TESTS_COLLECTED):
                 session.exitstatus = pytest.ExitCode.TESTS_FAILED
         for path, writer in self._outputs():
-            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-            writer(result, path)
+            try:
+                os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+                note = writer(result, path)
+            except Exception as error:  # each report on its own: the others are written
+                self.unwritten.append(Unwritten(path, why(error)))
+            else:
+                self.written.append(path)
+                self.notes += [note] if note else []
+        if self.unwritten and session.exitstatus not in (pytest.ExitCode.INTERRUPTED,
+                                                         pytest.ExitCode.INTERNAL_ERROR,
+                                                         pytest.ExitCode.USAGE_ERROR):
+            session.exitstatus = REPORTS_NOT_WRITTEN
+        if self.lock is not None:
+            self.lock.release()
 
-    def _outputs(self) -> list[tuple[str, Callable[[RunResult, str], None]]]:
+    def _outputs(self) -> list[tuple[str, Callable[[RunResult, str], str | None]]]:
         """The report files asked for, with their writers."""
         options = self.run.options
         return [(path, writer) for path, writer in (
@@ -87,13 +141,37 @@ class Reporting:
             (options.html_path, reports.write_html)) if path]
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        if not self.reporting or not (self.run.result.profiles or self.problems):
+        result = self.run.result
+        stopped = result.interrupted and self.run.options.requested
+        if not self.reporting or not (result.names or self.problems or self.unwritten
+                                      or stopped):
             return
         terminalreporter.section("Sedna conformance")
-        if self.run.result.profiles:
-            terminalreporter.write_line(reports.summary_text(self.run.result))
+        if result.names:
+            terminalreporter.write_line(reports.summary_text(result))
+        elif result.interrupted:
+            terminalreporter.write_line(reports.interrupted_line(result) or "", red=True)
         for problem in self.problems:
-            terminalreporter.write_line(f"FAILED: {problem}", red=True)
-        written = [path for path, _ in self._outputs()]
-        if written:
-            terminalreporter.write_line(f"reports: {', '.join(written)}")
+            terminalreporter.write_line(f"FAILED: {clean(problem)}", red=True)
+        for note in self.notes:
+            terminalreporter.write_line(f"note: {note}", yellow=True)
+        for unwritten in self.unwritten:
+            terminalreporter.write_line(unwritten.line(), red=True)
+        if self.written:
+            terminalreporter.write_line(f"reports: {', '.join(clean(p) for p in self.written)}")
+
+
+def _not_run(session: pytest.Session, result: RunResult) -> dict[str, list[str]]:
+    """Per profile, the clauses collected and selected that got no result (``session.items``
+    is empty on an xdist controller: nothing is listed there).
+    """
+    missing: dict[str, list[str]] = {}
+    for item in session.items:
+        clause_id, profile = clause_of(item), profile_of(item)
+        if clause_id is None or profile is None:
+            continue
+        if clause_id not in result.profiles.get(profile.name, {}):
+            ids = missing.setdefault(profile.name, [])
+            if clause_id not in ids:
+                ids.append(clause_id)
+    return missing

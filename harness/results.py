@@ -10,6 +10,7 @@ from importlib import metadata
 from typing import Any
 
 from sedna_conformance.harness.clauses import CONTRACT_VERSION
+from sedna_conformance.harness.text import JSON_LIMIT, for_json, valid_utf8
 
 __all__ = ["STATUSES", "STATUS_MEANINGS", "ClauseResult", "RunResult", "environment",
            "report_schema"]
@@ -120,7 +121,8 @@ class RunResult:
 
     ``environment`` is where this report was made (the run, or the merge); a profile judged
     elsewhere has its own in ``environments`` (:meth:`environment_of` reads either).
-    ``merged_from`` lists a merge's inputs; ``interrupted`` says why a run stopped early.
+    ``merged_from`` lists a merge's inputs; ``interrupted`` says why a run stopped early, and
+    ``not_run`` lists, per profile, the clauses selected that got no result.
     """
 
     profiles: dict[str, dict[str, ClauseResult]] = field(default_factory=dict)
@@ -130,6 +132,14 @@ class RunResult:
     environments: dict[str, dict[str, Any]] = field(default_factory=dict)
     merged_from: tuple[str, ...] = ()
     interrupted: str | None = None
+    not_run: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def names(self) -> list[str]:
+        """Every profile of the report: those with results, then those with none but
+        clauses not run.
+        """
+        return list(self.profiles) + [n for n in self.not_run if n not in self.profiles]
 
     def environment_of(self, profile: str) -> dict[str, Any]:
         """The environment ``profile`` was judged in (without the deprecated top-level
@@ -184,7 +194,7 @@ class RunResult:
             "profiles": {
                 name: {"summary": self.summary(name), "totals": self.totals(name),
                        "environment": self.environment_of(name),
-                       "clauses": {cid: {"status": r.status, "message": r.message,
+                       "clauses": {cid: {"status": r.status, "message": for_json(r.message),
                                          "duration_s": round(r.duration_s, 4),
                                          "backend_s": round(r.backend_s, 4)}
                                    for cid, r in clauses.items()}}
@@ -194,7 +204,10 @@ class RunResult:
             data["merged_from"] = list(self.merged_from)
         if self.interrupted:
             data["interrupted"] = self.interrupted
-        return data
+        not_run = {name: list(ids) for name, ids in self.not_run.items() if ids}
+        if not_run:
+            data["not_run"] = not_run
+        return _valid(data)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> RunResult:
@@ -204,13 +217,25 @@ class RunResult:
         result = cls(contract_version=data["contract_version"],
                      environment=data["environment"], wall_s=data["wall_s"],
                      merged_from=tuple(data.get("merged_from", ())),
-                     interrupted=data.get("interrupted"))
+                     interrupted=data.get("interrupted"),
+                     not_run={name: list(ids) for name, ids in data.get("not_run", {}).items()})
         for name, profile in data["profiles"].items():
             result.profiles[name] = {
                 cid: ClauseResult(name, cid, c["status"], c["message"], c["duration_s"],
                                   c["backend_s"]) for cid, c in profile["clauses"].items()}
             result.environments[name] = profile.get("environment", data["environment"])
         return result
+
+
+def _valid(value: Any) -> Any:
+    """``value`` with every string in it (keys too) valid UTF-8 (:func:`valid_utf8`)."""
+    if isinstance(value, str):
+        return valid_utf8(value)
+    if isinstance(value, dict):
+        return {_valid(k): _valid(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_valid(v) for v in value]
+    return value
 
 
 def report_schema() -> dict[str, Any]:
@@ -220,7 +245,11 @@ def report_schema() -> dict[str, Any]:
               "properties": {"status": {"enum": list(STATUSES),
                                         "description": "; ".join(f"{s}: {m}" for s, m
                                                                  in STATUS_MEANINGS.items())},
-                             "message": {"type": "string"},
+                             "message": {"type": "string",
+                                         "description": "the clause's message in full, as "
+                                                        "valid UTF-8 (a lone surrogate as its "
+                                                        "escape); cut after "
+                                                        f"{JSON_LIMIT} characters, with a note"},
                              "duration_s": seconds, "backend_s": seconds}}
     summary = {"type": "object", "required": list(STATUSES), "additionalProperties": False,
                "properties": {s: {"type": "integer", "minimum": 0} for s in STATUSES}}
@@ -271,5 +300,10 @@ def report_schema() -> dict[str, Any]:
                             "description": "only in the report of a run that stopped before "
                                            "its end (interrupted, -x, --maxfail): why; "
                                            "`merge` refuses it"},
+            "not_run": {"type": "object",
+                        "description": "only where some selected clauses got no result (the "
+                                       "run was interrupted or stopped early): profile name "
+                                       "-> the ids of those clauses",
+                        "additionalProperties": {"type": "array", "items": {"type": "string"}}},
         },
     }
