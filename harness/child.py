@@ -189,6 +189,11 @@ def _remote(args: argparse.Namespace) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the child."""
+    from sedna_conformance.harness.discovery import extend_search_path
+    from sedna_conformance.harness.processes import die_with_parent
+
+    die_with_parent()  # a child never outlives the process that started it
+    extend_search_path()  # before anything imports the profile's module
     parser = argparse.ArgumentParser(prog="python -m sedna_conformance.harness.child")
     parser.add_argument("command", choices=["save-loop", "save-once", "remote"])
     parser.add_argument("--profile", required=True, help="the --profile spec")
@@ -276,8 +281,7 @@ def _as_nobody(folder: str, weights_from: str
     os.mkdir(target, 0o500)
     os.chown(target, user.pw_uid, user.pw_gid)
     os.chmod(target, 0o500)
-    env = {"HOME": home, "TMPDIR": home, "PYTHONPATH": os.pathsep.join(
-        filter(None, [os.getcwd(), os.environ.get("PYTHONPATH", "")]))}
+    env = {"HOME": home, "TMPDIR": home}  # its search path: Zygote.start adds it
     popen = {"user": user.pw_uid, "group": user.pw_gid, "extra_groups": [], "cwd": home,
              "env": env}
     return popen, base, target, weights

@@ -8,10 +8,21 @@ import argparse
 import json
 import os
 import sys
+from typing import NoReturn
 
+from sedna_conformance.harness.exit_codes import ExitCode
 from sedna_conformance.harness.reports import REPORT_FILES as _REPORTS
 
 __all__ = ["build_parser", "main"]
+
+
+class _Parser(argparse.ArgumentParser):
+    """A usage error is one line on stderr, naming the argument, and exit status
+    :attr:`ExitCode.USAGE_ERROR` (argparse's own 2 would read as an interrupted run).
+    """
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(ExitCode.USAGE_ERROR, f"{self.prog}: {message}\n")
 
 
 def _list(_: argparse.Namespace) -> int:
@@ -35,6 +46,7 @@ def _run(args: argparse.Namespace, pytest_args: list[str]) -> int:
     import pytest
 
     from sedna_conformance.harness.discovery import default_profile_specs
+    from sedna_conformance.harness.options import report_folder_problem
     from sedna_conformance.harness.run import no_default_profile_message
 
     profiles = list(args.profile)
@@ -42,11 +54,15 @@ def _run(args: argparse.Namespace, pytest_args: list[str]) -> int:
         profiles, missing = default_profile_specs()
         if not profiles:
             print(f"sedna-conformance: {no_default_profile_message(missing)}", file=sys.stderr)
-            return int(pytest.ExitCode.USAGE_ERROR)
+            return int(ExitCode.USAGE_ERROR)
         for offer in missing:
             print(f"sedna-conformance: not in this run: {offer.missing()}", file=sys.stderr)
     folder = os.path.abspath(args.report_dir)
-    os.makedirs(folder, exist_ok=True)
+    problem = report_folder_problem(folder)
+    if problem:
+        print(f"sedna-conformance run: --report-dir {args.report_dir!r}: {problem}",
+              file=sys.stderr)
+        return int(ExitCode.REPORT_FOLDER)
     paths = {name: os.path.join(folder, name) for name in _REPORTS}
     # consider_namespace_packages: import the clause modules as sedna_conformance.* (the
     # package is a namespace), so that a run adds no other top-level name to sys.path.
@@ -70,8 +86,6 @@ def _run(args: argparse.Namespace, pytest_args: list[str]) -> int:
 
 
 def _merge(args: argparse.Namespace) -> int:
-    import pytest
-
     from sedna_conformance.harness.merge import MergeError, merge_reports
     from sedna_conformance.harness.reports import summary_text
 
@@ -79,20 +93,29 @@ def _merge(args: argparse.Namespace) -> int:
         result, written = merge_reports(args.reports, args.report_dir)
     except MergeError as error:
         print(f"sedna-conformance merge: {error}", file=sys.stderr)
-        return int(pytest.ExitCode.USAGE_ERROR)
+        return int(ExitCode.USAGE_ERROR)
     print(summary_text(result))
     print(f"reports: {', '.join(written)}")
     unjudged = [name for name in result.profiles if not result.judged(name)]
-    return int(pytest.ExitCode.TESTS_FAILED if result.failed() or unjudged
-               else pytest.ExitCode.OK)
+    return int(ExitCode.FAILED if result.failed() or unjudged else ExitCode.OK)
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The command line's parser (the docs print its help)."""
-    from sedna_conformance.harness.options import DEFAULT_CLAUSE_TIMEOUT, HYPOTHESIS_LEVELS
+    from sedna_conformance.harness.options import (
+        DEFAULT_CLAUSE_TIMEOUT,
+        HYPOTHESIS_LEVELS,
+        clause_timeout,
+        folder_path,
+        s3_bucket,
+        s3_endpoint,
+    )
 
-    parser = argparse.ArgumentParser(prog="sedna-conformance",
-                                     description="Check a Sedna backend against the contract.")
+    parser = _Parser(prog="sedna-conformance",
+                     description="Check a Sedna backend against the contract.",
+                     epilog="exit status: " + "; ".join(f"{code.value} {code.name.lower()}"
+                                                        for code in ExitCode)
+                     + " (docs/validate-your-backend.md)")
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="run the suite; arguments it does not know go to "
                                           "pytest (-n 2, -x, -k, ...)")
@@ -101,7 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
                           "default: every bundled profile whose framework imports")
     run.add_argument("--clause", action="append", default=[], metavar="GLOB",
                      help="run only the clauses matching this id or glob (repeatable)")
-    run.add_argument("--report-dir", default="reports",
+    run.add_argument("--report-dir", default="reports", type=folder_path,
                      help="where " + ", ".join(_REPORTS) + " go (default: reports)")
     run.add_argument("--hypothesis", choices=sorted(HYPOTHESIS_LEVELS), default="ci",
                      help="generated inputs per property: ci (4, derandomized; default), "
@@ -109,14 +132,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--isolate", action="store_true",
                      help="run each profile's clauses in a child process: a clause that "
                           "crashes or hangs is reported crashed/timed_out and the run goes on")
-    run.add_argument("--clause-timeout", type=float, default=DEFAULT_CLAUSE_TIMEOUT,
+    run.add_argument("--clause-timeout", type=clause_timeout, default=DEFAULT_CLAUSE_TIMEOUT,
                      metavar="SECONDS", help="with --isolate, a clause running longer is "
                      f"reported timed_out (default {DEFAULT_CLAUSE_TIMEOUT:g})")
-    run.add_argument("--s3-endpoint", metavar="URL",
+    run.add_argument("--s3-endpoint", metavar="URL", type=s3_endpoint,
                      help="run the remote.* clauses against this S3 endpoint (MinIO, Ceph, "
                           "...), with ACCESS_KEY_ID and SECRET_ACCESS_KEY from the environment; "
                           "default: a local S3 server on 127.0.0.1 (extra [remote])")
-    run.add_argument("--s3-bucket", metavar="NAME",
+    run.add_argument("--s3-bucket", metavar="NAME", type=s3_bucket,
                      help="with --s3-endpoint: a bucket the remote clauses may write to")
     merge = commands.add_parser(
         "merge", help="join the reports of runs made in separate environments (each "
@@ -124,7 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
     merge.add_argument("reports", nargs="*", metavar="REPORT",
                        help="a conformance.json written by `run`, with its junit.xml beside "
                             "it (one or more; a profile may be in one of them only)")
-    merge.add_argument("--report-dir", default="reports",
+    merge.add_argument("--report-dir", default="reports", type=folder_path,
                        help="where the merged " + ", ".join(_REPORTS) + " go (default: "
                             "reports; nothing there changes if an input is refused)")
     commands.add_parser("list", help="print every clause with its sentence")

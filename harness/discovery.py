@@ -20,10 +20,17 @@ from typing import Any, TypeVar
 
 from sedna_conformance.harness.profile import Profile
 
-__all__ = ["PROFILE_ENTRY_POINT_GROUP", "Offer", "check_spec", "default_profile_specs",
-           "get_profile", "load_profiles", "offered", "offers"]
+__all__ = ["PROFILE_ENTRY_POINT_GROUP", "SEARCH_PATH_VARIABLE", "Offer", "ProfileError",
+           "check_spec",
+           "child_search_path", "default_profile_specs", "extend_search_path", "get_profile",
+           "load_profiles", "offered", "offers"]
 
 PROFILE_ENTRY_POINT_GROUP = "sedna_conformance.profiles"
+#: The environment variable handing a child the parent's module search path (absolute
+#: folders, ``os.pathsep``-joined), which the child appends to its own.
+SEARCH_PATH_VARIABLE = "SEDNA_CONFORMANCE_PATH"
+#: The working folder when the harness was imported (before any backend could ``chdir``).
+_START_FOLDER = os.getcwd()
 
 Factory = TypeVar("Factory", bound=Callable[[], Any])
 
@@ -69,6 +76,37 @@ class Offer:
         """The profile (imports its framework)."""
         self.check()
         return _as_profile(self.factory, f"entry point {self.name!r}")
+
+
+class ProfileError(LookupError):
+    """A profile cannot be loaded: its ``str()`` is one line saying which step and why."""
+
+
+def _loading(step: str, call: Callable[..., Any], *args: Any) -> Any:
+    """``call(*args)``, where anything raised (``sys.exit`` too) is a :class:`ProfileError`
+    naming ``step`` and the exception in one line; a ``TypeError`` or ``ValueError`` from
+    a ``Profile``'s own checks is said as it is.
+    """
+    try:
+        return call(*args)
+    except (TypeError, ValueError) as error:
+        if str(error).startswith(("Profile.", "Tolerances.", "Capabilities.")):
+            raise ProfileError(_one_line(error)) from error
+        raise ProfileError(f"{step} raised {_described(error)}") from error
+    except SystemExit as error:
+        raise ProfileError(f"{step} called sys.exit({error.code!r})") from None
+    except Exception as error:
+        raise ProfileError(f"{step} raised {_described(error)}") from error
+
+
+def _one_line(error: BaseException) -> str:
+    text = " ".join(str(error).split())
+    return text if len(text) <= 500 else text[:497] + "..."
+
+
+def _described(error: BaseException) -> str:
+    text = _one_line(error)
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
 def _broken(name: str, error: Exception) -> Callable[[], Any]:
@@ -120,6 +158,30 @@ def _cwd_importable() -> None:
         sys.path.append(os.getcwd())
 
 
+def child_search_path() -> dict[str, str]:
+    """The environment variables to give any child process of the run, so that it can
+    import what this process can (a profile's module in the user's working folder):
+    this process's ``sys.path`` as absolute paths (``""`` read as the folder the harness
+    started in, not the current one, which a backend may have changed). The child appends
+    them with :func:`extend_search_path`; started with ``-P``, it puts no folder of its
+    own in front of them.
+    """
+    folders = [os.path.join(_START_FOLDER, entry) if not os.path.isabs(entry) else entry
+               for entry in sys.path if isinstance(entry, str)]
+    kept = [f for f in dict.fromkeys(os.path.normpath(f) for f in folders) if os.path.exists(f)]
+    return {SEARCH_PATH_VARIABLE: os.pathsep.join(kept)}
+
+
+def extend_search_path() -> None:
+    """In a child process, first thing: append to ``sys.path`` the folders its parent gave
+    in :data:`SEARCH_PATH_VARIABLE` that it lacks. Appended, they shadow nothing the child
+    finds itself, and being absolute they do not depend on its working folder.
+    """
+    for folder in os.environ.get(SEARCH_PATH_VARIABLE, "").split(os.pathsep):
+        if os.path.isabs(folder) and folder not in sys.path:
+            sys.path.append(folder)
+
+
 def default_profile_specs() -> tuple[list[str], list[Offer]]:
     """The names the default run checks (offered by default and available here), and the
     default offers left out because their framework is missing.
@@ -144,7 +206,7 @@ def get_profile(name: str) -> Profile:
 
 def _as_profile(value: Any, source: str) -> Profile:
     if callable(value) and not isinstance(value, Profile):
-        value = value()
+        value = _loading(f"calling {source}", value)
     if not isinstance(value, Profile):
         raise TypeError(f"{source} must be a sedna_conformance.harness.Profile or a function "
                         f"returning one, got {type(value).__name__}")
@@ -158,15 +220,25 @@ def load_profiles(spec: str) -> list[Profile]:
     if ":" not in spec:
         return [get_profile(spec)]
     module_name, _, attr = spec.partition(":")
+    if not module_name or not attr:
+        raise ProfileError(f"expected a registered name or module:attribute, got {spec!r}")
     _cwd_importable()
-    module = importlib.import_module(module_name)
+    try:
+        found = importlib.util.find_spec(module_name.partition(".")[0])
+    except (ImportError, ValueError):  # a relative name, or one that is no module name
+        found = None
+    if found is None:
+        raise ProfileError(f"no module named {module_name!r} (from the current folder or "
+                           "sys.path)")
+    module = _loading(f"importing module {module_name!r}", importlib.import_module,
+                      module_name)
     try:
         value = getattr(module, attr)
     except AttributeError:
-        raise AttributeError(f"module {module_name!r} has no attribute {attr!r} "
-                             f"(from --profile {spec})") from None
+        raise ProfileError(f"module {module_name!r} has no attribute {attr!r} "
+                           f"(from --profile {spec})") from None
     if callable(value) and not isinstance(value, Profile):
-        value = value()
+        value = _loading(f"calling {spec}", value)
     if isinstance(value, list | tuple):
         return [_as_profile(v, spec) for v in value]
     return [_as_profile(value, spec)]

@@ -5,17 +5,110 @@ plugins', and :class:`RunOptions`, what they say about one run.
 from __future__ import annotations
 
 import argparse
+import ipaddress
+import math
+import os
+import re
+import tempfile
+import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import pytest
 
 from sedna_conformance.harness.clauses import match
+from sedna_conformance.harness.exit_codes import ExitCode
 
-__all__ = ["CHILD_OPTION", "DEFAULT_CLAUSE_TIMEOUT", "HYPOTHESIS_LEVELS", "RunOptions",
-           "add_options"]
+__all__ = ["CHILD_OPTION", "DEFAULT_CLAUSE_TIMEOUT", "HYPOTHESIS_LEVELS", "MAX_CLAUSE_TIMEOUT",
+           "RunOptions", "add_options", "clause_timeout", "folder_path",
+           "report_folder_problem", "s3_bucket", "s3_endpoint"]
 
 #: Seconds a clause may run in an isolated child before it is reported ``timed_out``.
 DEFAULT_CLAUSE_TIMEOUT = 600.0
+#: The longest ``--clause-timeout`` accepted: 7 days (a timer cannot wait forever).
+MAX_CLAUSE_TIMEOUT = 7 * 24 * 3600.0
+
+T = TypeVar("T")
+
+
+# -- option values: each check written once, used by the command line (argparse ``type=``)
+# -- and by the pytest options (RunOptions.from_config); each raises ArgumentTypeError
+# -- with what was expected, which argparse prints after the option's name.
+def clause_timeout(value: str | float) -> float:
+    """``--clause-timeout``: a finite number of seconds, above 0, at most 7 days."""
+    expected = (f"a number of seconds above 0 and at most {MAX_CLAUSE_TIMEOUT:.0f} (7 days), "
+                f"got {str(value)!r}")
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected {expected}") from None
+    if not (math.isfinite(seconds) and 0 < seconds <= MAX_CLAUSE_TIMEOUT):
+        raise argparse.ArgumentTypeError(f"expected {expected}")
+    return seconds
+
+
+def s3_endpoint(value: str) -> str:
+    """``--s3-endpoint``: an ``http://`` or ``https://`` URL with a host, and no credentials
+    (they come from ``ACCESS_KEY_ID`` and ``SECRET_ACCESS_KEY``).
+    """
+    expected = f"an http:// or https:// URL with a host, e.g. http://127.0.0.1:9000, got {value!r}"
+    try:
+        parts = urllib.parse.urlsplit(value)
+        parts.port  # noqa: B018  (raises ValueError for a port that is not a number)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected {expected}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise argparse.ArgumentTypeError(f"expected {expected}")
+    if parts.username is not None or parts.password is not None:
+        raise argparse.ArgumentTypeError(
+            "expected a URL without credentials (they come from ACCESS_KEY_ID and "
+            "SECRET_ACCESS_KEY in the environment), got one with a user name or password")
+    if parts.query or parts.fragment:
+        raise argparse.ArgumentTypeError(f"expected {expected} (without ? or #)")
+    return value
+
+
+_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+
+
+def s3_bucket(value: str) -> str:
+    """``--s3-bucket``: an S3 bucket name (3 to 63 lowercase letters, digits, dots and
+    hyphens, beginning and ending with a letter or digit, not an IP address).
+    """
+    try:
+        ipaddress.IPv4Address(value)
+        address = True
+    except ValueError:
+        address = False
+    if not _BUCKET.fullmatch(value) or ".." in value or address:
+        raise argparse.ArgumentTypeError(
+            "expected an S3 bucket name: 3 to 63 lowercase letters, digits, dots and hyphens, "
+            f"beginning and ending with a letter or digit, not an IP address; got {value!r}")
+    return value
+
+
+def folder_path(value: str) -> str:
+    """``--report-dir``: a non-empty path."""
+    if not value.strip():
+        raise argparse.ArgumentTypeError(f"expected a folder path, got {value!r}")
+    return value
+
+
+def report_folder_problem(folder: str) -> str | None:
+    """Why reports cannot be written in ``folder`` (made if missing), or ``None``."""
+    if os.path.lexists(folder) and not os.path.isdir(folder):
+        return "it is a file, expected a folder"
+    try:
+        os.makedirs(folder, exist_ok=True)
+    except OSError as error:
+        return f"it cannot be created ({error.strerror or error})"
+    try:
+        with tempfile.TemporaryFile(dir=folder, prefix=".sedna-probe-"):
+            pass
+    except OSError as error:
+        return f"nothing can be written in it ({error.strerror or error})"
+    return None
 #: The hidden option that makes a pytest process an isolated child; its value is the journal.
 CHILD_OPTION = "--sedna-child-journal"
 #: How many generated inputs the clauses try: ``ci`` (derandomized), ``dev``, ``thorough``.
@@ -43,7 +136,7 @@ def add_options(parser: pytest.Parser) -> None:
                     help="run each profile's clauses in a child process, so a clause that "
                          "crashes or hangs the interpreter is reported crashed/timed_out "
                          "and the run goes on (profiles can ask for this: isolate=True)")
-    group.addoption("--conformance-clause-timeout", type=float, default=DEFAULT_CLAUSE_TIMEOUT,
+    group.addoption("--conformance-clause-timeout", default=DEFAULT_CLAUSE_TIMEOUT,
                     metavar="SECONDS",
                     help="in isolated runs, a clause running longer is reported timed_out "
                          f"(default {DEFAULT_CLAUSE_TIMEOUT:g})")
@@ -74,7 +167,10 @@ class RunOptions:
 
     @classmethod
     def from_config(cls, config: pytest.Config) -> RunOptions:
-        """Read and check the options of ``config``."""
+        """Read and check the options of ``config``: a wrong value is a one-line usage
+        error naming the option; a report path that cannot be written ends the run before
+        it starts, with :attr:`ExitCode.REPORT_FOLDER`.
+        """
         options = cls(
             profile_specs=tuple(config.getoption("conformance_profiles")),
             clause_globs=tuple(config.getoption("conformance_clauses")),
@@ -83,27 +179,63 @@ class RunOptions:
             html_path=config.getoption("conformance_html"),
             hypothesis=config.getoption("conformance_hypothesis"),
             isolate=config.getoption("conformance_isolate"),
-            clause_timeout=config.getoption("conformance_clause_timeout"),
+            clause_timeout=_checked("--conformance-clause-timeout", clause_timeout,
+                                    config.getoption("conformance_clause_timeout"))
+            or DEFAULT_CLAUSE_TIMEOUT,
             child_journal=config.getoption("sedna_child_journal"),
-            s3_endpoint=config.getoption("conformance_s3_endpoint"),
-            s3_bucket=config.getoption("conformance_s3_bucket"))
+            s3_endpoint=_checked("--conformance-s3-endpoint", s3_endpoint,
+                                 config.getoption("conformance_s3_endpoint")),
+            s3_bucket=_checked("--conformance-s3-bucket", s3_bucket,
+                               config.getoption("conformance_s3_bucket")))
         unknown = [g for g in options.clause_globs if not match(g)]
         if unknown:
             raise pytest.UsageError(f"--conformance-clause {unknown} match no clause id; "
                                     "`sedna-conformance list` prints them")
-        if not options.clause_timeout > 0:
-            raise pytest.UsageError("--conformance-clause-timeout must be a positive number "
-                                    f"of seconds, got {options.clause_timeout:g}")
         if options.s3_endpoint and not options.s3_bucket:
             raise pytest.UsageError("--conformance-s3-endpoint needs --conformance-s3-bucket, "
                                     "a bucket the remote clauses may write to")
+        if options.s3_bucket and not options.s3_endpoint:
+            raise pytest.UsageError("--conformance-s3-bucket needs --conformance-s3-endpoint: "
+                                    "the local S3 server uses its own bucket")
         if options.isolate and getattr(config.option, "dist", "no") != "no":
             raise pytest.UsageError("--conformance-isolate runs each profile in its own child "
                                     "process; drop -n/--dist (pytest-xdist) when isolating")
+        if not hasattr(config, "workerinput") and options.child_journal is None:
+            options.check_report_paths()
         return options
+
+    def check_report_paths(self) -> None:
+        """End the run before it starts (:attr:`ExitCode.REPORT_FOLDER`, one line) if a
+        report path is empty, a folder, or in a folder that cannot be written.
+        """
+        for option, path in (("--conformance-report", self.json_path),
+                             ("--conformance-markdown", self.markdown_path),
+                             ("--conformance-html", self.html_path)):
+            if path is None:
+                continue
+            problem = ("expected a file path, got an empty one" if not path.strip() else
+                       "it is a folder, expected a file path" if os.path.isdir(path) else None)
+            if problem is None:
+                folder = os.path.dirname(os.path.abspath(path))
+                problem = report_folder_problem(folder)
+                problem = problem and f"its folder {folder!r}: {problem}"
+            if problem:
+                pytest.exit(f"{option} {path!r}: {problem}", returncode=ExitCode.REPORT_FOLDER)
 
     @property
     def requested(self) -> bool:
         """Whether the command line asks for a conformance run (named profiles or reports)."""
         return bool(self.profile_specs or self.json_path or self.markdown_path
                     or self.html_path)
+
+
+def _checked(option: str, check: Callable[[str], T], value: str | None) -> T | None:
+    """``check(value)`` (``None`` stays ``None``); a refused value is a usage error naming
+    ``option``.
+    """
+    if value is None:
+        return None
+    try:
+        return check(value)
+    except argparse.ArgumentTypeError as error:
+        raise pytest.UsageError(f"{option}: {error}") from None

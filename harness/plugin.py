@@ -15,13 +15,20 @@ from __future__ import annotations
 import pytest
 
 from sedna_conformance.harness.collection import MARKER, Collection
-from sedna_conformance.harness.discovery import check_spec, default_profile_specs
+from sedna_conformance.harness.discovery import (
+    check_spec,
+    default_profile_specs,
+    extend_search_path,
+)
+from sedna_conformance.harness.interruption import Interruption
 from sedna_conformance.harness.isolation import Isolation, read_child_files
 from sedna_conformance.harness.options import RunOptions, add_options
 from sedna_conformance.harness.outcomes import Outcomes
+from sedna_conformance.harness.redaction import Redaction
 from sedna_conformance.harness.reporting import Reporting
 from sedna_conformance.harness.run import ConformanceRun, no_default_profile_message
 from sedna_conformance.harness.scheduling import Scheduling
+from sedna_conformance.harness.temp_folder import TempFolderHooks
 
 __all__ = ["RUN", "conformance_run"]
 
@@ -32,6 +39,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 #: Where the run is kept for the fixture below (a typed key, not a look-up by name).
 RUN = pytest.StashKey[ConformanceRun]()
+#: The run's temporary folder (a conformance run only).
+TEMP = pytest.StashKey[TempFolderHooks]()
 
 
 @pytest.fixture(scope="session")
@@ -43,6 +52,8 @@ def conformance_run(request: pytest.FixtureRequest) -> ConformanceRun:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", f"{MARKER}(id): the contract clause a test checks")
     options = RunOptions.from_config(config)
+    if options.child_journal:  # an isolated child, started with -P: its parent's path
+        extend_search_path()
     run = ConformanceRun(options)
     todo = None
     if options.child_journal:
@@ -55,15 +66,21 @@ def pytest_configure(config: pytest.Config) -> None:
                        ("outcomes", Outcomes(run, reporting)),
                        ("reporting", Reporting(run, config, reporting)),
                        ("isolation", Isolation(run, config, reporting)),
-                       ("scheduling", Scheduling())):
+                       ("interruption", Interruption(run.result)),
+                       ("scheduling", Scheduling()),
+                       ("redaction", Redaction(config))):
         config.pluginmanager.register(part, f"sedna-conformance-{name}")
     if options.requested or any("conformance_tests" in str(arg) for arg in config.args):
+        temp = config.stash[TEMP] = TempFolderHooks(config, MARKER)
+        config.pluginmanager.register(temp, "sedna-conformance-temp-folder")
         _check_profiles(run, config, reporting)
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     if RUN in config.stash:
         config.stash[RUN].close()
+    if TEMP in config.stash:  # after the run: its zygotes and caches are in there
+        config.stash[TEMP].close()
 
 
 def _check_profiles(run: ConformanceRun, config: pytest.Config, reporting: bool) -> None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import copy
 import dataclasses
 import fnmatch
+import math
+import numbers
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -80,6 +82,17 @@ class Tolerances:
     """``predict.batch-invariant``: absolute tolerance between batchings."""
     batch_rtol: float = 1e-4
     """``predict.batch-invariant``: relative tolerance between batchings."""
+
+    def __post_init__(self) -> None:
+        for attr, expected in (("accuracy_threshold", "a fraction in [0, 1]"),
+                               ("batch_atol", "a finite number >= 0"),
+                               ("batch_rtol", "a finite number >= 0")):
+            value = getattr(self, attr)
+            number = (float(value) if isinstance(value, numbers.Real)
+                      and not isinstance(value, bool) else math.nan)
+            if not (math.isfinite(number) and number >= 0
+                    and (attr != "accuracy_threshold" or number <= 1)):
+                raise ValueError(f"Tolerances.{attr} must be {expected}, got {_kind(value)}")
 
 
 def take_rows(split: Any, rows: slice) -> Any:
@@ -189,9 +202,13 @@ class Profile:
             if not isinstance(getattr(self, attr), kind):
                 raise TypeError(f"Profile.{attr} must be a {kind.__name__}, got "
                                 f"{_kind(getattr(self, attr))}")
-        if isinstance(self.preload, str) or not all(isinstance(m, str) for m in self.preload):
-            raise TypeError(f"Profile.preload must be a tuple of module names, got "
-                            f"{self.preload!r}")
+        if isinstance(self.preload, str):
+            raise TypeError(f"Profile.preload must be a list or tuple of module names, got "
+                            f"the string {self.preload!r} (write ({self.preload!r},))")
+        if not isinstance(self.preload, list | tuple) or not all(
+                isinstance(m, str) and m for m in self.preload):
+            raise TypeError(f"Profile.preload must be a list or tuple of module names, got "
+                            f"{_kind(self.preload)}")
         for attr in ("accuracy_key", "architecture", "backend_type"):
             value = getattr(self, attr)
             if not isinstance(value, str) and not (attr == "backend_type" and value is None):

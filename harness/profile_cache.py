@@ -15,6 +15,7 @@ import numpy as np
 from sedna_conformance.harness.errors import SetupError
 from sedna_conformance.harness.instruments import Instrument, choose_instrument
 from sedna_conformance.harness.profile import Profile, check_splits
+from sedna_conformance.harness.temp_folder import remove_tree
 
 __all__ = ["ProfileCache"]
 
@@ -39,6 +40,10 @@ class ProfileCache:
     _copy: Callable[[], Any] | None = None
     _instrument: Instrument | None = None
     _framework: str | None = None
+
+    def close(self) -> None:
+        """Remove the cache's folder (the base model's copies and their backends' files)."""
+        remove_tree(self.folder)
 
     def _step(self, step: str, fix: str, call: Callable[[], Any]) -> Any:
         """``call()``; what it raises is the profile's error at ``step``."""

@@ -16,7 +16,11 @@ from typing import Any
 import pytest
 
 from sedna_conformance.harness.discovery import default_profile_specs, load_profiles
-from sedna_conformance.harness.options import HYPOTHESIS_LEVELS, RunOptions
+from sedna_conformance.harness.options import (
+    DEFAULT_CLAUSE_TIMEOUT,
+    HYPOTHESIS_LEVELS,
+    RunOptions,
+)
 from sedna_conformance.harness.profile import Profile
 from sedna_conformance.harness.profile_cache import ProfileCache
 from sedna_conformance.harness.results import RunResult
@@ -44,6 +48,7 @@ class ConformanceRun:
         self._profiles: list[Profile] | None = None
         self._specs: dict[str, str] = {}
         self._caches: dict[str, ProfileCache] = {}
+        self._retired: list[ProfileCache] = []
         self._zygotes: dict[tuple[str, ...], Zygote] = {}
 
     @property
@@ -65,7 +70,8 @@ class ConformanceRun:
                 try:
                     loaded = load_profiles(spec)
                 except (ImportError, AttributeError, LookupError, TypeError, ValueError) as error:
-                    raise pytest.UsageError(f"profile {spec!r}: {error}") from error
+                    # ProfileError (a LookupError): whatever loading it raised, one line
+                    raise pytest.UsageError(f"profile {spec!r}: {error}") from None
                 for profile in loaded:
                     self._specs[profile.name] = spec
                     profiles.append(profile)
@@ -90,6 +96,8 @@ class ConformanceRun:
         """The cache of ``profile`` (its data and trained base model), made on first use."""
         cached = self._caches.get(profile.name)
         if cached is None or cached.profile is not profile:
+            if cached is not None:  # perhaps still in use: removed at close
+                self._retired.append(cached)
             cached = self._caches[profile.name] = ProfileCache(profile)
             if profile.preload:  # its costly imports run while the first clauses do
                 self.zygote(profile).launch()
@@ -105,10 +113,16 @@ class ConformanceRun:
         return self._zygotes[key]
 
     def close(self) -> None:
-        """Stop what the run started in this process (the zygotes)."""
+        """Stop what the run started in this process (the zygotes) and remove the profiles'
+        caches; idempotent.
+        """
         for zygote in self._zygotes.values():
             zygote.close()
         self._zygotes.clear()
+        for cached in [*self._caches.values(), *self._retired]:
+            cached.close()
+        self._caches.clear()
+        self._retired.clear()
 
     @functools.cached_property
     def hypothesis_settings(self) -> Any:
@@ -127,13 +141,32 @@ class ConformanceRun:
                                                HealthCheck.function_scoped_fixture])
 
     def reproduce(self, profile: Profile, clause_id: str) -> str:
-        """The ``reproduce:`` line: a command that reruns ``clause_id`` on this run's profiles."""
+        """The ``reproduce:`` line: a command that reruns ``clause_id`` on this run's profiles
+        with every option that changes what the clause does (never a credential: those
+        come from the environment).
+        """
         specs = list(dict.fromkeys(self._specs.values())) or [profile.name]
+        options = self.options
         command = ["sedna-conformance", "run"]
         for spec in specs:
             command += ["--profile", spec]
         command += ["--clause", clause_id]
-        if self.options.hypothesis != "ci":
-            command += ["--hypothesis", self.options.hypothesis]
+        if options.hypothesis != "ci":
+            command += ["--hypothesis", options.hypothesis]
+        if options.isolate or options.child_journal:  # (an isolated child is not told)
+            command.append("--isolate")
+        if options.clause_timeout != DEFAULT_CLAUSE_TIMEOUT:
+            command += ["--clause-timeout", _seconds(options.clause_timeout)]
+        if options.s3_endpoint:
+            command += ["--s3-endpoint", options.s3_endpoint]
+        if options.s3_bucket:
+            command += ["--s3-bucket", options.s3_bucket]
+        credentials = (", credentials from ACCESS_KEY_ID and SECRET_ACCESS_KEY"
+                       if options.s3_endpoint else "")
         return (f"reproduce: {shlex.join(command)}  "
-                f"# profile {profile.name}, seed {profile.seed}")
+                f"# profile {profile.name}, seed {profile.seed}{credentials}")
+
+
+def _seconds(value: float) -> str:
+    """``value`` as the command line reads it back exactly (``90``, ``0.5``)."""
+    return str(int(value)) if value.is_integer() else repr(value)

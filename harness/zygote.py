@@ -27,9 +27,15 @@ import traceback
 from collections.abc import Sequence
 from typing import IO, Any
 
+from sedna_conformance.harness.discovery import child_search_path, extend_search_path
+from sedna_conformance.harness.processes import die_with_parent
+
 __all__ = ["Child", "Zygote"]
 
-_CHILD = [sys.executable, "-m", "sedna_conformance.harness.child"]
+# -P: the working folder is not put first on the child's sys.path (a numpy.py there must
+# not shadow NumPy); what the child needs of this process's path comes through
+# discovery.child_search_path, appended.
+_CHILD = [sys.executable, "-P", "-m", "sedna_conformance.harness.child"]
 
 
 class Child:
@@ -124,7 +130,7 @@ class Zygote:
         ``popen`` keywords (e.g. ``user=``) need a fresh interpreter and are passed to
         ``subprocess.Popen``.
         """
-        env = {**os.environ, "GLOG_v": "3", **(environment or {})}
+        env = {**os.environ, "GLOG_v": "3", **child_search_path(), **(environment or {})}
         connection = None if popen else self._connect()
         if connection is None:
             process = subprocess.Popen([*_CHILD, *args], stdin=subprocess.PIPE,
@@ -163,9 +169,10 @@ class Zygote:
             return
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "sedna_conformance.harness.zygote", str(theirs.fileno()),
-             *self.preload], pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [sys.executable, "-P", "-m", "sedna_conformance.harness.zygote",
+             str(theirs.fileno()), *self.preload], pass_fds=[theirs.fileno()],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            env={**os.environ, **child_search_path()})
         theirs.close()
         self._pending = ours
 
@@ -251,7 +258,9 @@ def _become_child(connection: socket.socket, fds: list[int], request: dict[str, 
 
 def main(argv: list[str]) -> int:
     """The zygote: preload, say ``ready``, then fork one child per request until closed."""
+    die_with_parent()  # nor do its children: each asks the same of the zygote
     connection = socket.socket(fileno=int(argv[0]))
+    extend_search_path()
     try:
         importlib.import_module("sedna_conformance.harness.child")
         for name in argv[1:]:
