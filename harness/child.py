@@ -259,6 +259,7 @@ def _as_nobody(folder: str, weights_from: str
     except KeyError:
         return "as root, the clause needs the unprivileged user 'nobody', and there is none"
     import sedna_conformance.harness as harness
+    from sedna_conformance.harness.temp_folder import lasting_tempdir
 
     needed = {"the Python interpreter": os.path.realpath(sys.executable),
               "the Python interpreter's link": sys.executable,
@@ -269,7 +270,8 @@ def _as_nobody(folder: str, weights_from: str
         if blocked is not None:
             return (f"as root, the unprivileged user 'nobody' cannot read {what} at {path} "
                     f"({blocked} is closed to it)")
-    base = tempfile.mkdtemp(prefix="sedna-read-only-")
+    base = tempfile.mkdtemp(prefix="sedna-read-only-", dir=lasting_tempdir())  # not the
+    # run's own temporary folder, which only its owner may enter
     os.chmod(base, 0o755)
     home = os.path.join(base, "home")
     os.mkdir(home, 0o700)

@@ -46,7 +46,7 @@ def _run(args: argparse.Namespace, pytest_args: list[str]) -> int:
     import pytest
 
     from sedna_conformance.harness.discovery import default_profile_specs
-    from sedna_conformance.harness.options import report_folder_problem
+    from sedna_conformance.harness.options import report_folder_problem, report_path_problem
     from sedna_conformance.harness.run import no_default_profile_message
 
     profiles = list(args.profile)
@@ -58,12 +58,14 @@ def _run(args: argparse.Namespace, pytest_args: list[str]) -> int:
         for offer in missing:
             print(f"sedna-conformance: not in this run: {offer.missing()}", file=sys.stderr)
     folder = os.path.abspath(args.report_dir)
-    problem = report_folder_problem(folder)
+    paths = {name: os.path.join(folder, name) for name in _REPORTS}
+    problem = report_folder_problem(folder) or next(
+        (f"{name}: {why}" for name, path in paths.items()
+         if (why := report_path_problem(path))), None)
     if problem:
         print(f"sedna-conformance run: --report-dir {args.report_dir!r}: {problem}",
               file=sys.stderr)
         return int(ExitCode.REPORT_FOLDER)
-    paths = {name: os.path.join(folder, name) for name in _REPORTS}
     # consider_namespace_packages: import the clause modules as sedna_conformance.* (the
     # package is a namespace), so that a run adds no other top-level name to sys.path.
     argv = ["--pyargs", "sedna_conformance.conformance_tests", "-p", "no:cacheprovider", "-q",

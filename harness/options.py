@@ -22,7 +22,7 @@ from sedna_conformance.harness.exit_codes import ExitCode
 
 __all__ = ["CHILD_OPTION", "DEFAULT_CLAUSE_TIMEOUT", "HYPOTHESIS_LEVELS", "MAX_CLAUSE_TIMEOUT",
            "RunOptions", "add_options", "clause_timeout", "folder_path",
-           "report_folder_problem", "s3_bucket", "s3_endpoint"]
+           "report_folder_problem", "report_path_problem", "s3_bucket", "s3_endpoint"]
 
 #: Seconds a clause may run in an isolated child before it is reported ``timed_out``.
 DEFAULT_CLAUSE_TIMEOUT = 600.0
@@ -93,6 +93,17 @@ def folder_path(value: str) -> str:
     if not value.strip():
         raise argparse.ArgumentTypeError(f"expected a folder path, got {value!r}")
     return value
+
+
+def report_path_problem(path: str) -> str | None:
+    """Why a report cannot be written at ``path`` (its folder made if missing), or ``None``."""
+    if not path.strip():
+        return "expected a file path, got an empty one"
+    if os.path.isdir(path):
+        return "it is a folder, expected a file path"
+    folder = os.path.dirname(os.path.abspath(path))
+    problem = report_folder_problem(folder)
+    return problem and f"its folder {folder!r}: {problem}"
 
 
 def report_folder_problem(folder: str) -> str | None:
@@ -211,14 +222,7 @@ class RunOptions:
         for option, path in (("--conformance-report", self.json_path),
                              ("--conformance-markdown", self.markdown_path),
                              ("--conformance-html", self.html_path)):
-            if path is None:
-                continue
-            problem = ("expected a file path, got an empty one" if not path.strip() else
-                       "it is a folder, expected a file path" if os.path.isdir(path) else None)
-            if problem is None:
-                folder = os.path.dirname(os.path.abspath(path))
-                problem = report_folder_problem(folder)
-                problem = problem and f"its folder {folder!r}: {problem}"
+            problem = None if path is None else report_path_problem(path)
             if problem:
                 pytest.exit(f"{option} {path!r}: {problem}", returncode=ExitCode.REPORT_FOLDER)
 

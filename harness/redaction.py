@@ -102,8 +102,11 @@ def _redacted(value: Any, secrets: list[str]) -> Any:
         return redact(value, secrets)
     if isinstance(value, dict):
         return {key: _redacted(item, secrets) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return type(value)(_redacted(item, secrets) for item in value)
+    if isinstance(value, list):
+        return [_redacted(item, secrets) for item in value]
+    if isinstance(value, tuple):
+        items = [_redacted(item, secrets) for item in value]
+        return type(value)(*items) if hasattr(value, "_fields") else tuple(items)
     return value
 
 
@@ -143,9 +146,13 @@ class Redaction:
     @pytest.hookimpl(tryfirst=True)
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         logs = self.config.pluginmanager.get_plugin("logging-plugin")
-        for name in ("log_cli_handler", "log_file_handler"):
-            handler = getattr(logs, name, None)
-            if isinstance(handler, logging.Handler):
+        live = getattr(logs, "log_cli_handler", None)
+        to_file = getattr(logs, "log_file_handler", None)
+        for handler in (live, to_file):
+            if not isinstance(handler, logging.Handler):
+                continue
+            if (not type(handler).__name__.endswith("NullHandler")
+                    and getattr(handler, "baseFilename", "") != os.devnull):
                 handler.addFilter(_LogFilter())
 
     @pytest.hookimpl(wrapper=True, tryfirst=True)

@@ -90,8 +90,11 @@ def test_an_empty_report_dir_is_a_usage_error(capsys):
 
 def test_a_report_dir_that_is_a_file_ends_the_run_before_it_starts(capsys, tmp_path):
     (tmp_path / "taken").write_text("not a folder")
+    (tmp_path / "blocked" / "conformance.json").mkdir(parents=True)
     for folder, why in ((tmp_path / "taken", "it is a file, expected a folder"),
-                        (tmp_path / "taken" / "sub", "it cannot be created")):
+                        (tmp_path / "taken" / "sub", "it cannot be created"),
+                        (tmp_path / "blocked",
+                         "conformance.json: it is a folder, expected a file path")):
         status, line = _cli_refuses(capsys, "run", "--profile", "numpy-reference",
                                     "--report-dir", str(folder))
         assert status == ExitCode.REPORT_FOLDER, line
