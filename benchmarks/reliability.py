@@ -1,20 +1,26 @@
 """Write ``docs/reliability.md`` from a real run of the robust.* and ckpt.* clauses.
 
-Run: ``python benchmarks/reliability.py [--profile NAME ...]`` (inside the tox
-environment). A second, isolated run over the segfaulting and hanging mutants gives the
-last section. The bad inputs come from ``sedna_conformance.harness.strategies``, the
-faults and their sentences from the clause registry, the outcomes from the JSON report of the run:
-nothing in the page is written by hand.
+Run: ``python benchmarks/reliability.py [--profile NAME ...] [--out PATH]`` (inside the
+tox environment). A second, isolated run over the segfaulting and hanging mutants gives the
+isolation section, and the attack catalogue (:mod:`benchmarks.attacks`: bad command lines
+and profiles, hostile backends, data-loss scenarios and signals, each a run of the real
+CLI) the last ones. The bad inputs come from ``sedna_conformance.harness.strategies``, the
+faults and their sentences from the clause registry, the outcomes from the JSON reports of
+the runs: nothing in the page is written by hand. ``--attack GLOB`` runs only some attacks
+and ``--attacks-only`` skips the clause sections (for trying it out; not for the page).
 """
 
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from typing import Any
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -36,8 +42,6 @@ def _environment(report: dict[str, Any]) -> str:
 
 def _isolation_section() -> list[str]:
     """Run the segfaulting and hanging mutants isolated; tabulate what was reported."""
-    if ROOT not in sys.path:  # the repository's tests package, for a script run from anywhere
-        sys.path.insert(0, ROOT)
     from tests.mutants import CRASH_MUTANTS, SUBPROCESS_CLAUSES
 
     folder = tempfile.mkdtemp(prefix="reliability-isolation-")
@@ -80,15 +84,58 @@ def _in_place_section() -> list[str]:
             f"**caught {caught} of {len(results)}** (wall {report['wall_s']:.1f} s)."]
 
 
+def _attack_section(patterns: list[str], keep: bool) -> list[str]:
+    """Run the attack catalogue (those matching ``patterns``, if any) and tabulate it."""
+    from benchmarks.attacks.catalogue import ATTACKS
+    from benchmarks.attacks.checks import judge
+    from benchmarks.attacks.page import render
+    from benchmarks.attacks.runner import Runner, previous_reports
+    from sedna_conformance.harness.clauses import CLAUSES
+
+    chosen = [a for a in ATTACKS
+              if not patterns or any(fnmatch.fnmatchcase(a.name, p) for p in patterns)]
+    started = time.monotonic()
+    runner = Runner(sys.executable, previous_reports(sys.executable), frozenset(CLAUSES),
+                    keep=keep)
+    verdicts = []
+    for number, attack in enumerate(chosen, 1):
+        verdict = judge(runner.run(attack))
+        verdicts.append(verdict)
+        said = "held" if verdict.held else "NOT HELD: " + "; ".join(verdict.reasons)
+        print(f"[{number}/{len(chosen)}] {attack.kind.value}: {attack.name}: exit "
+              f"{verdict.observation.run.returncode} ({verdict.observation.run.wall_s:.1f} s): "
+              f"{said[:400]}", flush=True)
+    if not keep:
+        shutil.rmtree(runner.work, ignore_errors=True)
+    else:
+        print(f"kept the attacks' folders in {runner.work}")
+    return render(verdicts, time.monotonic() - started)
+
+
 def main() -> int:
-    """Run the clauses, then write the page."""
+    """Run the clauses and the attacks, then write the page."""
     from sedna_conformance.harness.clauses import CLAUSES
     from sedna_conformance.harness.strategies import FEATURE_FAULTS, LABEL_FAULTS
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--profile", action="append", default=[])
-    parser.add_argument("--output", default=os.path.join(ROOT, "docs", "reliability.md"))
+    parser.add_argument("--out", "--output", dest="out",
+                        default=os.path.join(ROOT, "docs", "reliability.md"),
+                        help="where to write the page (default: docs/reliability.md)")
+    parser.add_argument("--attack", action="append", default=[], metavar="GLOB",
+                        help="run only the attacks whose name matches (repeatable)")
+    parser.add_argument("--attacks-only", action="store_true",
+                        help="skip the robust.*/ckpt.* and isolation sections (a trial run)")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep each attack's folders (printed at the end)")
     args = parser.parse_args()
+    if ROOT not in sys.path:  # benchmarks.attacks and tests.*, for a script run from anywhere
+        sys.path.insert(0, ROOT)
+    if args.attacks_only:
+        lines = ["# Reliability: bad inputs and injected faults", "",
+                 "A trial run of the attacks only (`--attacks-only`)."]
+        lines += _attack_section(args.attack, args.keep)
+        return _write(args.out, lines)
     folder = tempfile.mkdtemp(prefix="reliability-")
     command = [sys.executable, "-m", "sedna_conformance.harness", "run", "--report-dir", folder,
                "-k", "robust or ckpt"]
@@ -124,9 +171,14 @@ def main() -> int:
         lines += ["", "## Notes", ""] + [f"- {n} `{cid}`: {m}" for n, cid, m in notes]
     lines += _in_place_section()
     lines += _isolation_section()
-    with open(args.output, "w", encoding="utf-8") as handle:
+    lines += _attack_section(args.attack, args.keep)
+    return _write(args.out, lines)
+
+
+def _write(path: str, lines: list[str]) -> int:
+    with open(path, "w", encoding="utf-8") as handle:
         handle.write("\n".join(lines) + "\n")
-    print(f"wrote {args.output}")
+    print(f"wrote {path}")
     return 0
 
 
