@@ -41,6 +41,7 @@ from sedna_conformance.harness.options import CHILD_OPTION
 from sedna_conformance.harness.processes import die_with_parent, kill_group
 from sedna_conformance.harness.results import ClauseResult
 from sedna_conformance.harness.run import ConformanceRun
+from sedna_conformance.harness.temp_folder import lasting_tempdir
 
 __all__ = ["Isolation", "Journal", "LostReport", "Watchdog", "child_arguments",
            "read_child_files", "supervise"]
@@ -231,7 +232,7 @@ def supervise(session: pytest.Session, groups: Sequence[Sequence[pytest.Item]], 
     config = session.config
     folder = tempfile.mkdtemp(prefix="sedna-isolate-")
     if logs is None:
-        logs = tempfile.mkdtemp(prefix="sedna-isolate-logs-")
+        logs = tempfile.mkdtemp(prefix="sedna-isolate-logs-", dir=lasting_tempdir())
     else:
         shutil.rmtree(logs, ignore_errors=True)
         os.makedirs(logs, exist_ok=True)

@@ -9,7 +9,8 @@ The secret values are those of the environment variables named ``ACCESS_KEY_ID``
 test's report is redacted where it is made and again when it is logged (one replayed from
 an xdist worker or an isolated child, or made by the isolation supervisor), before the
 terminal, ``junit.xml`` or the reports read it: each secret value in its text (traceback,
-locals, captured output and logs, the clause's message) becomes ``***``. Live logging
+locals, captured output and logs, the clause's message) becomes ``***``, and what pytest
+prints of it gets control bytes escaped and each piece capped. Live logging
 (``--log-cli-level``, ``--log-file``) is redacted too. Output a backend writes straight to
 the terminal with capturing off (``-s``) is not the suite's to change.
 """
@@ -25,6 +26,7 @@ from typing import Any
 import pytest
 
 from sedna_conformance.harness.collection import MARKER, parse_test_id
+from sedna_conformance.harness.text import display
 
 __all__ = ["MASK", "Redaction", "redact", "register", "secret_values"]
 
@@ -96,16 +98,31 @@ def redact(text: str, secrets: list[str] | None = None) -> str:
     return text
 
 
-def _redacted(value: Any, secrets: list[str]) -> Any:
-    """``value`` (JSON-like) with every string in it redacted."""
+#: Characters of one piece of a report pytest prints (a traceback line, captured output)
+#: beyond which it is cut; the clause's own message is kept whole for conformance.json.
+PRINTED_LIMIT = 20_000
+
+
+def _printable(text: str) -> str:
+    """A piece of pytest's report as the terminal and ``junit.xml`` get it: control bytes
+    escaped, valid UTF-8, cut after :data:`PRINTED_LIMIT` characters.
+    """
+    return display(text, PRINTED_LIMIT)
+
+
+def _redacted(value: Any, secrets: list[str], printed: bool = False) -> Any:
+    """``value`` (JSON-like) with every string in it redacted (and, if ``printed``, made
+    :func:`_printable`).
+    """
     if isinstance(value, str):
-        return redact(value, secrets)
+        masked = redact(value, secrets)
+        return _printable(masked) if printed else masked
     if isinstance(value, dict):
-        return {key: _redacted(item, secrets) for key, item in value.items()}
+        return {key: _redacted(item, secrets, printed) for key, item in value.items()}
     if isinstance(value, list):
-        return [_redacted(item, secrets) for item in value]
+        return [_redacted(item, secrets, printed) for item in value]
     if isinstance(value, tuple):
-        items = [_redacted(item, secrets) for item in value]
+        items = [_redacted(item, secrets, printed) for item in value]
         return type(value)(*items) if hasattr(value, "_fields") else tuple(items)
     return value
 
@@ -170,14 +187,18 @@ class Redaction:
 
     def redact_report(self, report: pytest.TestReport) -> None:
         """Mask every secret value in ``report``, in place (through its serialized form,
-        so that every part of it is reached, the clause's result included).
+        so that every part of it is reached, the clause's result included), and make what
+        pytest prints of it printable (control bytes escaped, each piece capped).
         """
         secrets = secret_values()
         hook = self.config.hook
         data = hook.pytest_report_to_serializable(config=self.config, report=report)
         if not isinstance(data, dict):
             return
-        masked = _redacted(data, secrets)
+        # What pytest prints is also made printable; the clause's result (key
+        # "conformance") only redacted: the report renderers sanitise and cap it.
+        masked = {key: _redacted(value, secrets, printed=key != "conformance")
+                  for key, value in data.items()}
         if masked == data:
             return
         rebuilt = hook.pytest_report_from_serializable(config=self.config, data=masked)

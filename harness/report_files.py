@@ -19,17 +19,14 @@ import os
 import tempfile
 from dataclasses import dataclass
 
+from sedna_conformance.harness.exit_codes import ExitCode
 from sedna_conformance.harness.text import clean
 
 __all__ = ["LOCK_NAME", "REPORTS_NOT_WRITTEN", "FolderBusy", "FolderLock", "Unwritten",
            "why", "write_text"]
 
-#: Exit status of a run that ran but could not write one of its reports (pytest's own
-#: statuses are 0 to 5; 6 is a report folder found unusable before the run). It replaces
-#: "passed" (0), "failed" (1) and "nothing collected" (5): a report that is missing or
-#: stale matters more than the verdicts it would have held. An interrupted run (2), an
-#: internal error (3) and a usage error (4) keep theirs.
-REPORTS_NOT_WRITTEN = 7
+#: Exit status of a run that ran but could not write one of its reports (see ExitCode).
+REPORTS_NOT_WRITTEN = ExitCode.REPORTS_NOT_WRITTEN
 
 #: The lock file a run keeps in each of its report folders while it runs.
 LOCK_NAME = ".sedna-conformance.lock"

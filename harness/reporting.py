@@ -19,6 +19,7 @@ import pytest
 
 from sedna_conformance.harness import reports
 from sedna_conformance.harness.collection import clause_of, profile_of
+from sedna_conformance.harness.exit_codes import ExitCode
 from sedna_conformance.harness.report_files import (
     REPORTS_NOT_WRITTEN,
     FolderBusy,
@@ -72,10 +73,10 @@ class Reporting:
         except FolderBusy as busy:
             raise pytest.UsageError(str(busy)) from None
         except OSError as error:
-            raise pytest.UsageError(
+            pytest.exit(
                 f"report folder {clean(error.filename or lock.folders[0])}: cannot write "
                 f"there ({error.strerror or error}); expected a writable folder (created if "
-                "missing)") from None
+                "missing)", returncode=ExitCode.REPORT_FOLDER)
         self.lock = lock
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:

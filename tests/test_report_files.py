@@ -335,6 +335,10 @@ def test_a_hostile_message_is_sanitised_capped_and_kept_whole_in_the_json(tmp_pa
     section = _section(output)
     assert not any(c in section for c in "\x1b\x00\r")
     assert "\\x1b[2J\\x1b[31mOWNED\\x00" in section
+    # pytest's own FAILURES section and junit.xml get the same treatment, capped per piece
+    assert not any(c in output for c in "\x1b\x00"), "raw control bytes on the terminal"
+    junit = (reports_dir / "junit.xml").read_text(encoding="utf-8")
+    assert "\\x1b[2J\\x1b[31mOWNED" in junit and len(junit) < 200_000
     data = (reports_dir / "conformance.json").read_bytes()
     report = json.loads(data.decode("utf-8"))
     assert schema_error(report, report_schema()) is None
