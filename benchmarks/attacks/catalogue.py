@@ -215,6 +215,9 @@ def _fault(name: str, fault: str, what: str, *, isolate: bool, method: str = "pr
 
 
 _CRASHED = Charged(("crashed",))
+#: A reproduce line that keeps the options a rerun needs (lookaheads: in any order).
+_REPRODUCE_ISOLATED = r"reproduce: (?=[^\n]*--isolate)(?=[^\n]*--clause-timeout[ =]3\b)"
+_REPRODUCE_S3 = r"reproduce: (?=[^\n]*--s3-endpoint)(?=[^\n]*--s3-bucket)"
 _ANY_FAILURE = Charged(("failed", "crashed", "error"))
 _CAPPED = SizesCapped((("conformance.md", 1_000_000), ("conformance.html", 1_000_000),
                        ("junit.xml", 1_000_000), ("conformance.json", _HUGE + 1_000_000)),
@@ -242,8 +245,9 @@ BACKEND_FAULTS = (
            "mid-clause", isolate=True, charged=_CRASHED),
     _fault("exit-3", "exit-3", "train calls os._exit(3)", isolate=True, method="train",
            clauses=("train.*",), charged=Charged(("crashed", "error"))),
-    _fault("hang", "sleep", "predict sleeps for 10 minutes (--clause-timeout 3)", isolate=True,
-           charged=Charged(("timed_out",)), timeout="3"),
+    _fault("hang", "sleep", "predict sleeps for 10 minutes (--clause-timeout 3); its "
+           "reproduce line must keep --isolate and --clause-timeout", isolate=True,
+           charged=Charged(("timed_out",), mentions=_REPRODUCE_ISOLATED), timeout="3"),
     _fault("hang-holding-gil", "spin", "predict runs a regular expression that holds the GIL "
            "for hours (--clause-timeout 2)", isolate=True, charged=Charged(("timed_out",)),
            timeout="2", timeout_s=150.0),
@@ -302,6 +306,11 @@ BACKEND_FAULTS = (
            "claiming S3 support it lacks) with -l, the credentials in the children's "
            "environment", isolate=False, profile=f"{_PROFILES}:remote_profile",
            clauses=("remote.*",), extra=("-l",), charged=Charged(count=None)),
+    _fault("remote-endpoint-down", "", "the remote.* clauses against an --s3-endpoint nothing "
+           "listens on: their reproduce lines must keep --s3-endpoint and --s3-bucket",
+           isolate=False, profile=f"{_PROFILES}:remote_profile", clauses=("remote.*",),
+           extra=("--s3-endpoint", "http://127.0.0.1:9", "--s3-bucket", "attack-bucket"),
+           charged=Charged(("failed", "error"), count=None, mentions=_REPRODUCE_S3)),
 )
 
 

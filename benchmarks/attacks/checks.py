@@ -169,7 +169,8 @@ class ReportsWritten:
 @dataclass(frozen=True)
 class Charged:
     """The fault costs ``count`` clauses (``None``: at least one), each with one of
-    ``statuses`` and a message holding ``mentions``; no other clause fails or errs.
+    ``statuses`` and a message matching ``mentions`` (a regular expression); no other
+    clause fails or errs.
     """
 
     statuses: tuple[str, ...] = ("failed",)
@@ -190,8 +191,9 @@ class Charged:
         wrong = {k: r["status"] for k, r in charged.items() if r["status"] not in self.statuses}
         if wrong:
             return f"charged as {wrong}, expected {' or '.join(self.statuses)}"
-        if self.mentions and not any(self.mentions in r["message"] for r in charged.values()):
-            return f"the charged clause's message does not mention {self.mentions}"
+        if self.mentions and not all(re.search(self.mentions, r["message"])
+                                     for r in charged.values()):
+            return f"a charged clause's message does not match {self.mentions!r}"
         return None
 
 

@@ -11,7 +11,9 @@ __all__ = ["figures", "render"]
 
 
 def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ").replace("<", "&lt;")
+    for char in "\\|`*_":
+        text = text.replace(char, "\\" + char)
+    return text.replace("\n", " ").replace("<", "&lt;")
 
 
 def _held(verdicts: Sequence[Verdict], kind: Kind) -> tuple[int, int]:
@@ -30,6 +32,8 @@ def figures(verdicts: Sequence[Verdict]) -> dict[str, str]:
     signal_held, signals = _held(verdicts, Kind.SIGNAL)
     leaks = [o for o in seen if o.secrets]
     skipped = sum(bool(v.skipped) for v in verdicts)
+    clean = [o for o in seen if o.attack.clean_temp]
+    killed = [o for o in seen if not o.attack.clean_temp]
     return {
         "bad inputs tried": str(bad),
         "bad inputs handled as documented": f"{bad_held} of {bad}",
@@ -39,8 +43,10 @@ def figures(verdicts: Sequence[Verdict]) -> dict[str, str]:
         "signal attacks held": f"{signal_held} of {signals}",
         "reports lost (must be 0)": str(sum(o.lost for o in seen)),
         "orphans left (must be 0)": str(sum(len(o.orphans) for o in seen)),
-        "temporary folders left": f"{sum(len(o.temp_left) for o in seen)} (by "
-                                  f"{sum(bool(o.temp_left) for o in seen)} runs)",
+        "temporary folders left": f"{sum(len(o.temp_left) for o in clean)} (by "
+                                  f"{sum(bool(o.temp_left) for o in clean)} runs; "
+                                  f"{sum(len(o.temp_left) for o in killed)} more after a "
+                                  "SIGKILL, which nothing can clean up)",
         ".hypothesis/ left in the working folder": f"{sum(o.hypothesis_left for o in seen)} runs",
         "secrets leaked": f"{sum(len(o.secrets) for o in leaks)} places (in {len(leaks)} runs)",
         "attacks held": f"{sum(v.held for v in verdicts)} of {len(verdicts)}"
@@ -59,9 +65,10 @@ def render(verdicts: Sequence[Verdict], wall_s: float) -> list[str]:
              "`benchmarks/attacks/catalogue.py`; hostile profiles: `tests/attack_profiles.py`, "
              "`tests/interrupt_profiles.py`.", "",
              "A report is *lost* when, after the run, it is neither the previous file byte "
-             "for byte nor a complete new one (JSON that parses and holds every profile; "
-             "Markdown and HTML that end properly and hold every clause of the JSON; XML "
-             "that parses). An *orphan* is a process the run started still running 2 s "
+             "for byte nor a complete new one (JSON that parses and holds every profile, or "
+             "says it was interrupted; Markdown and HTML that end properly and hold every "
+             "clause of the JSON; XML that parses). An *orphan* is a process the run started "
+             "still running 2 s "
              "after it ended. Exit statuses: "
              + "; ".join(f"{code} {meaning}" for code, meaning in
                          sorted(exits.documented().items())) + ".", "",

@@ -41,7 +41,7 @@ def _check_json(text: str, profiles: Iterable[str]) -> tuple[str, frozenset[str]
         return "no 'profiles' object", frozenset()
     present = set(report["profiles"]) | set(report.get("not_run", {}))
     missing = [p for p in profiles if p not in present]
-    if missing:
+    if missing and not report.get("interrupted"):  # stopped before it knew them: not a loss
         return f"profile(s) {missing} missing", json_ids(report)
     return "", json_ids(report)
 

@@ -14,18 +14,17 @@ import os
 import secrets
 import shutil
 import signal
-import stat
 import subprocess
 import tempfile
 import time
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import IO
 
 from benchmarks.attacks import full_disk
 from benchmarks.attacks.model import Attack, Folder, Launcher, Observation, Ran
 from benchmarks.attacks.report_state import REPORT_FILES, classify
+from benchmarks.attacks.scene import Scene, lock_name, prepare
 
 __all__ = ["PREVIOUS_CLAUSE", "ROOT", "Runner", "leaks", "orphans", "previous_reports",
            "unavailable"]
@@ -36,46 +35,9 @@ _GRACE_S = 2.0
 _DROPPED = ("PYTEST_ADDOPTS", "PYTEST_PLUGINS", "PYTHONSAFEPATH", "SEDNA_TEST_MARKER",
             "SEDNA_TEST_MODE", "SEDNA_TEST_MINDSPORE", "SEDNA_ATTACK_FAULT",
             "SEDNA_ATTACK_METHOD", "SEDNA_ATTACK_ONCE", "S3_ENDPOINT_URL")
-#: The lock file a run keeps in its report folder (``harness.report_files.LOCK_NAME``).
-_LOCK_NAME = ".sedna-conformance.lock"
-_VICTIM = "victim.md"
 #: The one clause of the previous report set: no attack selects it alone, so a report an
 #: attack's run writes never equals the previous one byte for byte.
 PREVIOUS_CLAUSE = "train.changes-weights"
-
-
-@dataclass
-class _Scene:
-    """The folders of one attack: all under ``base``, removed afterwards."""
-
-    base: str
-    cwd: str = ""
-    tmp: str = ""
-    reports: str = ""
-    outside: str = ""
-    marker: str = ""
-    guarded: dict[str, bytes] = field(default_factory=dict)  # path: bytes it must keep
-    placed: list[str] = field(default_factory=list)  # report names made folders or links
-    previous: dict[str, bytes] = field(default_factory=dict)
-    read_only: list[str] = field(default_factory=list)
-    captures: list[str] = field(default_factory=list)  # the files holding the runs' output
-
-    def __post_init__(self) -> None:
-        for name in ("cwd", "tmp", "outside"):
-            setattr(self, name, os.path.join(self.base, name))
-            os.makedirs(getattr(self, name))
-        self.reports = os.path.join(self.base, "reports")
-        self.marker = os.path.join(self.base, "marker")
-
-    def expand(self, text: str) -> str:
-        for key in ("reports", "cwd", "outside"):
-            text = text.replace("{" + key + "}", getattr(self, key))
-        return text
-
-    def guard(self, path: str, data: bytes) -> None:
-        with open(path, "wb") as handle:
-            handle.write(data)
-        self.guarded[path] = data
 
 
 def previous_reports(python: str) -> dict[str, bytes]:
@@ -98,62 +60,7 @@ def previous_reports(python: str) -> dict[str, bytes]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _lock_name() -> str:
-    try:
-        from sedna_conformance.harness.report_files import LOCK_NAME
-    except ImportError:
-        return _LOCK_NAME
-    return str(LOCK_NAME)
-
-
-def _prepare(scene: _Scene, folder: Folder, previous: Mapping[str, bytes]) -> None:
-    """Put the report folder in the state ``folder`` says."""
-    if folder is Folder.FILE:
-        scene.guard(scene.reports, b"a file where the report folder should be\n")
-    elif folder is Folder.UNDER_FILE:
-        scene.guard(os.path.join(scene.base, "afile"), b"a file\n")
-        scene.reports = os.path.join(scene.base, "afile", "reports")
-    elif folder is Folder.UNDER_READ_ONLY:
-        parent = os.path.join(scene.base, "read-only")
-        os.makedirs(parent)
-        os.chmod(parent, 0o555)
-        scene.read_only.append(parent)
-        scene.reports = os.path.join(parent, "reports")
-    if not folder.has_previous or folder is Folder.FULL_DISK:
-        return
-    os.makedirs(scene.reports)
-    scene.previous = dict(previous)
-    for name, data in previous.items():
-        with open(os.path.join(scene.reports, name), "wb") as handle:
-            handle.write(data)
-    for name, kind in ((("conformance.json", Folder.JSON_IS_FOLDER),
-                        ("junit.xml", Folder.JUNIT_IS_FOLDER))):
-        if folder is kind:
-            path = os.path.join(scene.reports, name)
-            os.remove(path)
-            os.makedirs(path)
-            scene.guard(os.path.join(path, "keep.txt"), b"the user's file\n")
-            scene.placed.append(name)
-            del scene.previous[name]
-    if folder is Folder.SYMLINKED:
-        victim = os.path.join(scene.outside, _VICTIM)
-        scene.guard(victim, b"a file of the user's, outside the report folder\n")
-        link = os.path.join(scene.reports, "conformance.md")
-        os.remove(link)
-        os.symlink(victim, link)
-        scene.placed.append("conformance.md")
-        del scene.previous["conformance.md"]
-    elif folder is Folder.STALE_LOCK:
-        with open(os.path.join(scene.reports, _lock_name()), "w", encoding="ascii") as handle:
-            handle.write("999999999\n")  # a pid no process has
-    elif folder is Folder.READ_ONLY:
-        for name in previous:
-            os.chmod(os.path.join(scene.reports, name), 0o444)
-        os.chmod(scene.reports, 0o555)
-        scene.read_only.append(scene.reports)
-
-
-def _command(attack: Attack, scene: _Scene, args: tuple[str, ...], python: str) -> list[str]:
+def _command(attack: Attack, scene: Scene, args: tuple[str, ...], python: str) -> list[str]:
     if attack.launcher is Launcher.SCRIPT:
         script = os.path.join(os.path.dirname(python), "sedna-conformance")
         start = [script] if os.path.exists(script) else [python, "-P", "-m",
@@ -167,11 +74,11 @@ def _command(attack: Attack, scene: _Scene, args: tuple[str, ...], python: str) 
     if attack.folder is Folder.FULL_DISK:
         command = ["unshare", "--mount", "--propagation", "private", "--", python, "-m",
                    "benchmarks.attacks.full_disk", scene.reports,
-                   os.path.join(scene.base, "previous"), *command]
+                   scene.staging, *command]
     return command
 
 
-def _environment(attack: Attack, scene: _Scene, marker_id: str,
+def _environment(attack: Attack, scene: Scene, marker_id: str,
                  credentials: dict[str, str]) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in _DROPPED}
     env.update({"PYTHONPATH": os.pathsep.join(filter(None, [ROOT, os.environ.get("PYTHONPATH")])),
@@ -298,26 +205,15 @@ class Runner:
         why = unavailable(attack)
         if why:
             return Observation(attack, [Ran(None, b"", b"", 0.0)], {}, skipped=why)
-        scene = _Scene(tempfile.mkdtemp(prefix="attack-", dir=self.work))
+        scene = Scene(tempfile.mkdtemp(prefix="attack-", dir=self.work))
         try:
             return self._run(attack, scene)
         finally:
-            for folder in scene.read_only:
-                with contextlib.suppress(OSError):
-                    os.chmod(folder, 0o755)
-            if not self.keep:
-                shutil.rmtree(scene.base, onerror=_force_remove)
+            scene.release(remove=not self.keep)
 
-    def _run(self, attack: Attack, scene: _Scene) -> Observation:
-        _prepare(scene, attack.folder, self.previous)
-        if attack.folder is Folder.FULL_DISK:
-            scene.previous = dict(self.previous)
-            full_disk.stage(os.path.join(scene.base, "previous"), self.previous)
-        for relative, text in attack.files.items():
-            path = os.path.join(scene.cwd, relative)
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            with open(path, "w", encoding="utf-8") as handle:
-                handle.write(scene.expand(text))
+    def _run(self, attack: Attack, scene: Scene) -> Observation:
+        prepare(scene, attack.folder, self.previous)
+        scene.write(attack.files)
         marker_id = str(uuid.uuid4())
         credentials = {"ACCESS_KEY_ID": f"AKID{secrets.token_hex(10).upper()}",
                        "SECRET_ACCESS_KEY": secrets.token_urlsafe(24).replace("-", "x")}
@@ -329,7 +225,7 @@ class Runner:
             folder = full_disk.after(scene.reports)
         reports = classify(folder, scene.previous, scene.placed, attack.profiles,
                            self.registry) if os.path.isdir(folder) else {}
-        known = {*REPORT_FILES, _lock_name(), full_disk.FILLER}
+        known = {*REPORT_FILES, lock_name(), full_disk.FILLER}
         stray = sorted(set(os.listdir(folder)) - known) if os.path.isdir(folder) else []
         temp = sorted(os.listdir(scene.tmp))
         outputs = {f"{stream} of run {i + 1}" if len(runs) > 1 else stream: data
@@ -347,7 +243,7 @@ class Runner:
             guarded_changed=[os.path.relpath(p, scene.base) for p, data in scene.guarded.items()
                              if _content(p) != data])
 
-    def _processes(self, attack: Attack, scene: _Scene,
+    def _processes(self, attack: Attack, scene: Scene,
                    env: dict[str, str]) -> tuple[list[Ran], str]:
         """Start the run (and its concurrent twin), send the signals, wait for the end."""
         argsets = [attack.args] + ([attack.concurrent] if attack.concurrent else [])
@@ -376,7 +272,7 @@ class Runner:
         return runs, problem
 
     @staticmethod
-    def _shoot(attack: Attack, scene: _Scene, processes: list[subprocess.Popen[bytes]],
+    def _shoot(attack: Attack, scene: Scene, processes: list[subprocess.Popen[bytes]],
                deadline: float) -> str:
         """Send the attack's signals; a problem if the first could not be sent (a later
         one is not sent once the run has ended).
@@ -415,13 +311,3 @@ def _content(path: str) -> bytes | None:
             return handle.read()
     except OSError:
         return None
-
-
-def _force_remove(function: object, path: str, _: object) -> None:
-    """``rmtree``'s error handler: make the folder writable and try again."""
-    with contextlib.suppress(OSError):
-        os.chmod(os.path.dirname(path), stat.S_IRWXU)
-        if os.path.isdir(path) and not os.path.islink(path):
-            shutil.rmtree(path, ignore_errors=True)
-        else:
-            os.remove(path)
