@@ -27,11 +27,16 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def _run(command: list[str], folder: str) -> dict[str, Any]:
+    """The JSON report of ``command``, a run into ``folder`` (removed afterwards)."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(
         filter(None, [ROOT, os.environ.get("PYTHONPATH", "")]))}
-    subprocess.run(command, check=False, cwd=ROOT, env=env)
-    with open(os.path.join(folder, "conformance.json"), encoding="utf-8") as handle:
-        return json.load(handle)
+    try:
+        subprocess.run(command, check=False, cwd=ROOT, env=env)
+        with open(os.path.join(folder, "conformance.json"), encoding="utf-8") as handle:
+            loaded: dict[str, Any] = json.load(handle)
+            return loaded
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _environment(report: dict[str, Any]) -> str:
@@ -105,9 +110,8 @@ def _attack_section(patterns: list[str], keep: bool) -> list[str]:
         print(f"[{number}/{len(chosen)}] {attack.kind.value}: {attack.name}: exit "
               f"{verdict.observation.run.returncode} ({verdict.observation.run.wall_s:.1f} s): "
               f"{said[:400]}", flush=True)
-    if not keep:
-        shutil.rmtree(runner.work, ignore_errors=True)
-    else:
+    runner.close()
+    if keep:
         print(f"kept the attacks' folders in {runner.work}")
     return render(verdicts, time.monotonic() - started)
 

@@ -104,8 +104,10 @@ def test_credentials_are_found_wherever_they_were_written(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def runner(previous, tmp_path_factory) -> Runner:
-    return Runner(sys.executable, previous, _REGISTRY)
+def runner(previous):
+    runner = Runner(sys.executable, previous, _REGISTRY)
+    yield runner
+    runner.close()
 
 
 def _attack(name: str):

@@ -200,6 +200,11 @@ class Runner:
         self.keep = keep
         self.work = tempfile.mkdtemp(prefix="reliability-attacks-")
 
+    def close(self) -> None:
+        """Remove the runner's folder (unless it keeps it)."""
+        if not self.keep:
+            shutil.rmtree(self.work, ignore_errors=True)
+
     def run(self, attack: Attack) -> Observation:
         """Carry out ``attack`` and measure what it left."""
         why = unavailable(attack)
