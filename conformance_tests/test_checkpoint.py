@@ -131,18 +131,24 @@ def _loads_as_one_of(c: ClauseRun, path: str, candidates: dict[str, Any], what: 
              f"{what}: the file holds none of {sorted(candidates)}", "one complete checkpoint")
 
 
-def _stop(pid: int) -> None:
-    """SIGSTOP ``pid`` and wait (up to 50 ms) until it has really stopped."""
-    os.kill(pid, signal.SIGSTOP)
+def _stop(pid: int) -> bool:
+    """SIGSTOP ``pid`` and wait (up to 50 ms) until it has really stopped; False when the
+    child has already ended (a saver that has finished its loop).
+    """
+    try:
+        os.kill(pid, signal.SIGSTOP)
+    except ProcessLookupError:
+        return False
     deadline = time.monotonic() + 0.05
     while time.monotonic() < deadline:
         try:
             with open(f"/proc/{pid}/stat", "rb") as handle:
                 if handle.read().rsplit(b")", 1)[1].split()[0] in (b"T", b"t"):
-                    return
+                    return True
         except (OSError, IndexError):  # no /proc (not Linux), or the child is gone
             time.sleep(0.001)
-            return
+            return True
+    return True
 
 
 def _kill_mid_save(child: Child, path: str, seed: int, budget_s: float = 0.6,
@@ -158,7 +164,8 @@ def _kill_mid_save(child: Child, path: str, seed: int, budget_s: float = 0.6,
     try:
         while freezes < most and time.monotonic() < deadline and child.alive():
             time.sleep(rng.uniform(0.0, 0.001))
-            _stop(child.pid)
+            if not _stop(child.pid):
+                break
             freezes += 1
             try:
                 size = os.stat(path).st_size
@@ -169,8 +176,9 @@ def _kill_mid_save(child: Child, path: str, seed: int, budget_s: float = 0.6,
                         f"{'no file' if size < 0 else f'{size} of {largest} bytes'} at the "
                         "final path")
             largest = size
-            os.kill(child.pid, signal.SIGCONT)
-        return f"killed after {freezes} freezes, none of which found a save part-way"
+            child.kill(signal.SIGCONT)
+        ended = "" if child.alive() else " (it had finished its saves by itself)"
+        return f"killed after {freezes} freezes, none of which found a save part-way{ended}"
     finally:
         child.kill(signal.SIGKILL)
 

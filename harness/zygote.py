@@ -59,7 +59,10 @@ class Child:
     def kill(self, sig: int = signal.SIGKILL) -> None:
         """Send ``sig`` (SIGKILL by default) unless the child has ended."""
         if self.alive():
-            os.kill(self.pid, sig)
+            try:
+                os.kill(self.pid, sig)
+            except ProcessLookupError:  # it ended (and was reaped) after alive() looked
+                pass
 
     def wait(self, timeout: float) -> None:
         """Wait for the child to end; ``subprocess.TimeoutExpired`` after ``timeout`` s."""

@@ -65,7 +65,9 @@ def test_a_run_leaves_nothing_behind(tmp_path, isolate):
     assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
     assert "68 passed" in done.stdout  # properties ran (hypothesis), children were started
     assert _left(work, temp) == []
-    assert sorted(p.name for p in work.iterdir()) == ["leaving_profile.py"]
+    # Python's own bytecode cache of the profile module may stay (PYTHONDONTWRITEBYTECODE)
+    assert sorted(p.name for p in work.iterdir() if p.name != "__pycache__") == [
+        "leaving_profile.py"]
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
