@@ -5,10 +5,14 @@ reports of runs made in several environments, list the clauses, print the report
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
-from typing import NoReturn
+from collections.abc import Generator
+from typing import Any, NoReturn
+
+import pytest
 
 from sedna_conformance.harness.exit_codes import ExitCode
 from sedna_conformance.harness.reports import REPORT_FILES as _REPORTS
@@ -23,6 +27,23 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         self.exit(ExitCode.USAGE_ERROR, f"{self.prog}: {message}\n")
+
+
+class _OneLineUsage:
+    """A plugin for ``pytest.main``: pytest's own usage errors (an unknown option, ``-n abc``)
+    become one line naming the argument, without pytest's usage banner.
+    """
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_cmdline_parse(self) -> Generator[None, Any, Any]:
+        try:
+            return (yield)
+        except pytest.UsageError as error:
+            lines = [line for line in str(error).splitlines() if ": error: " in line]
+            if not lines:
+                raise
+            raise pytest.UsageError(
+                "sedna-conformance run: " + lines[-1].split(": error: ", 1)[1]) from None
 
 
 def _list(_: argparse.Namespace) -> int:
@@ -43,10 +64,12 @@ def _schema(_: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace, pytest_args: list[str]) -> int:
-    import pytest
-
     from sedna_conformance.harness.discovery import default_profile_specs
-    from sedna_conformance.harness.options import report_folder_problem, report_path_problem
+    from sedna_conformance.harness.options import (
+        CLI_OPTION,
+        report_folder_problem,
+        report_path_problem,
+    )
     from sedna_conformance.harness.run import no_default_profile_message
 
     profiles = list(args.profile)
@@ -66,14 +89,18 @@ def _run(args: argparse.Namespace, pytest_args: list[str]) -> int:
         print(f"sedna-conformance run: --report-dir {args.report_dir!r}: {problem}",
               file=sys.stderr)
         return int(ExitCode.REPORT_FOLDER)
+    # pytest writes junit.xml in place, also after a usage error: it is written beside and
+    # moved over the previous one only when the run has made reports.
+    junit = os.path.join(folder, f".junit.xml.{os.getpid()}.partial")
     # consider_namespace_packages: import the clause modules as sedna_conformance.* (the
     # package is a namespace), so that a run adds no other top-level name to sys.path.
     argv = ["--pyargs", "sedna_conformance.conformance_tests", "-p", "no:cacheprovider", "-q",
+            CLI_OPTION,
             "-o", "consider_namespace_packages=true", "--import-mode=importlib",
             "--conformance-report", paths["conformance.json"],
             "--conformance-markdown", paths["conformance.md"],
             "--conformance-html", paths["conformance.html"],
-            "--junitxml", paths["junit.xml"], "-o", "junit_family=xunit2",
+            "--junitxml", junit, "-o", "junit_family=xunit2",
             "--conformance-hypothesis", args.hypothesis,
             "--conformance-clause-timeout", str(args.clause_timeout)]
     argv += [f"--conformance-profile={spec}" for spec in profiles]
@@ -84,7 +111,15 @@ def _run(args: argparse.Namespace, pytest_args: list[str]) -> int:
         argv += ["--conformance-s3-endpoint", args.s3_endpoint]
     if args.s3_bucket:
         argv += ["--conformance-s3-bucket", args.s3_bucket]
-    return int(pytest.main(argv + pytest_args))
+    try:
+        status = int(pytest.main(argv + pytest_args, plugins=[_OneLineUsage()]))
+        if status not in (ExitCode.USAGE_ERROR, ExitCode.REPORT_FOLDER) \
+                and os.path.isfile(junit):
+            os.replace(junit, paths["junit.xml"])
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(junit)
+    return status
 
 
 def _merge(args: argparse.Namespace) -> int:

@@ -78,6 +78,10 @@ class Collection:
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, config: pytest.Config,
                                       items: list[pytest.Item]) -> None:
+        if self.run.usage_problem:  # an xdist worker that refused the run runs nothing
+            config.hook.pytest_deselected(items=list(items))
+            items[:] = []
+            return
         positions = [i for i, item in enumerate(items) if clause_of(item)]
         if not positions:
             return

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from sedna_conformance.harness.clauses import Clause
+from sedna_conformance.harness.text import printable
 
 __all__ = ["Blocked", "ClauseFailure", "first_line", "format_failure"]
 
@@ -39,4 +40,5 @@ def format_failure(clause: Clause, observed: str, expected: str, reproduction: s
 
 def first_line(message: Any) -> str:
     """The headline of a failure message."""
-    return str(message).strip().splitlines()[0] if str(message).strip() else ""
+    text = printable(message).strip()
+    return text.splitlines()[0] if text else ""

@@ -20,9 +20,10 @@ import pytest
 from sedna_conformance.harness.clauses import match
 from sedna_conformance.harness.exit_codes import ExitCode
 
-__all__ = ["CHILD_OPTION", "DEFAULT_CLAUSE_TIMEOUT", "HYPOTHESIS_LEVELS", "MAX_CLAUSE_TIMEOUT",
-           "RunOptions", "add_options", "clause_timeout", "folder_path",
-           "report_folder_problem", "report_path_problem", "s3_bucket", "s3_endpoint"]
+__all__ = ["CHILD_OPTION", "CLI_OPTION", "CLI_SPELLINGS", "DEFAULT_CLAUSE_TIMEOUT",
+           "HYPOTHESIS_LEVELS", "MAX_CLAUSE_TIMEOUT", "RunOptions", "add_options",
+           "clause_timeout", "folder_path", "report_folder_problem", "report_path_problem",
+           "s3_bucket", "s3_endpoint"]
 
 #: Seconds a clause may run in an isolated child before it is reported ``timed_out``.
 DEFAULT_CLAUSE_TIMEOUT = 600.0
@@ -122,6 +123,14 @@ def report_folder_problem(folder: str) -> str | None:
     return None
 #: The hidden option that makes a pytest process an isolated child; its value is the journal.
 CHILD_OPTION = "--sedna-child-journal"
+#: The hidden option the command line passes, so that messages name its own spellings.
+CLI_OPTION = "--sedna-cli"
+#: The command line's spelling of each plugin option it passes on.
+CLI_SPELLINGS = {"--conformance-profile": "--profile", "--conformance-clause": "--clause",
+                 "--conformance-hypothesis": "--hypothesis", "--conformance-isolate": "--isolate",
+                 "--conformance-clause-timeout": "--clause-timeout",
+                 "--conformance-s3-endpoint": "--s3-endpoint",
+                 "--conformance-s3-bucket": "--s3-bucket"}
 #: How many generated inputs the clauses try: ``ci`` (derandomized), ``dev``, ``thorough``.
 HYPOTHESIS_LEVELS = {"ci": 4, "dev": 15, "thorough": 100}
 
@@ -158,6 +167,7 @@ def add_options(parser: pytest.Parser) -> None:
     group.addoption("--conformance-s3-bucket", metavar="NAME",
                     help="with --conformance-s3-endpoint: a bucket the clauses may write to")
     group.addoption(CHILD_OPTION, help=argparse.SUPPRESS)
+    group.addoption(CLI_OPTION, action="store_true", help=argparse.SUPPRESS)
 
 
 @dataclass(frozen=True)
@@ -182,6 +192,8 @@ class RunOptions:
         error naming the option; a report path that cannot be written ends the run before
         it starts, with :attr:`ExitCode.REPORT_FOLDER`.
         """
+        said = (lambda option: CLI_SPELLINGS.get(option, option)) \
+            if config.getoption("sedna_cli") else (lambda option: option)
         options = cls(
             profile_specs=tuple(config.getoption("conformance_profiles")),
             clause_globs=tuple(config.getoption("conformance_clauses")),
@@ -190,27 +202,29 @@ class RunOptions:
             html_path=config.getoption("conformance_html"),
             hypothesis=config.getoption("conformance_hypothesis"),
             isolate=config.getoption("conformance_isolate"),
-            clause_timeout=_checked("--conformance-clause-timeout", clause_timeout,
+            clause_timeout=_checked(said("--conformance-clause-timeout"), clause_timeout,
                                     config.getoption("conformance_clause_timeout"))
             or DEFAULT_CLAUSE_TIMEOUT,
             child_journal=config.getoption("sedna_child_journal"),
-            s3_endpoint=_checked("--conformance-s3-endpoint", s3_endpoint,
+            s3_endpoint=_checked(said("--conformance-s3-endpoint"), s3_endpoint,
                                  config.getoption("conformance_s3_endpoint")),
-            s3_bucket=_checked("--conformance-s3-bucket", s3_bucket,
+            s3_bucket=_checked(said("--conformance-s3-bucket"), s3_bucket,
                                config.getoption("conformance_s3_bucket")))
+        clause, isolate = said("--conformance-clause"), said("--conformance-isolate")
+        endpoint, bucket = said("--conformance-s3-endpoint"), said("--conformance-s3-bucket")
         unknown = [g for g in options.clause_globs if not match(g)]
         if unknown:
-            raise pytest.UsageError(f"--conformance-clause {unknown} match no clause id; "
+            raise pytest.UsageError(f"{clause} {unknown} match no clause id; "
                                     "`sedna-conformance list` prints them")
         if options.s3_endpoint and not options.s3_bucket:
-            raise pytest.UsageError("--conformance-s3-endpoint needs --conformance-s3-bucket, "
-                                    "a bucket the remote clauses may write to")
+            raise pytest.UsageError(f"{endpoint} needs {bucket}, a bucket the remote clauses "
+                                    "may write to")
         if options.s3_bucket and not options.s3_endpoint:
-            raise pytest.UsageError("--conformance-s3-bucket needs --conformance-s3-endpoint: "
-                                    "the local S3 server uses its own bucket")
+            raise pytest.UsageError(f"{bucket} needs {endpoint}: the local S3 server uses its "
+                                    "own bucket")
         if options.isolate and getattr(config.option, "dist", "no") != "no":
-            raise pytest.UsageError("--conformance-isolate runs each profile in its own child "
-                                    "process; drop -n/--dist (pytest-xdist) when isolating")
+            raise pytest.UsageError(f"{isolate} runs each profile in its own child process; "
+                                    "drop -n/--dist (pytest-xdist) when isolating")
         if not hasattr(config, "workerinput") and options.child_journal is None:
             options.check_report_paths()
         return options

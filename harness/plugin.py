@@ -62,11 +62,13 @@ def pytest_configure(config: pytest.Config) -> None:
     # Reports are written by the process that is neither an xdist worker nor a child.
     reporting = not hasattr(config, "workerinput") and options.child_journal is None
     config.stash[RUN] = run
+    interruption = Interruption(run.result)
+    interruption.install()  # a signal from here on ends the run in order
     for name, part in (("collection", Collection(run, todo)),
                        ("outcomes", Outcomes(run, reporting)),
                        ("reporting", Reporting(run, config, reporting)),
                        ("isolation", Isolation(run, config, reporting)),
-                       ("interruption", Interruption(run.result)),
+                       ("interruption", interruption),
                        ("scheduling", Scheduling()),
                        ("redaction", Redaction(config))):
         config.pluginmanager.register(part, f"sedna-conformance-{name}")
@@ -74,6 +76,7 @@ def pytest_configure(config: pytest.Config) -> None:
         temp = config.stash[TEMP] = TempFolderHooks(config, MARKER)
         config.pluginmanager.register(temp, "sedna-conformance-temp-folder")
         _check_profiles(run, config, reporting)
+        interruption.install()  # resolving the profiles imported frameworks, with handlers
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -101,7 +104,14 @@ def _check_profiles(run: ConformanceRun, config: pytest.Config, reporting: bool)
             except LookupError as error:
                 raise pytest.UsageError(f"profile {spec!r}: {error}") from None
         return
-    isolating = [p.name for p in run.profiles if p.isolate]
-    if isolating and hasattr(config, "workerinput"):
-        raise pytest.UsageError(f"profiles {isolating} ask to be isolated (isolate=True), which "
-                                "runs them in child processes; drop -n/--dist (pytest-xdist)")
+    if not hasattr(config, "workerinput"):
+        run.profiles  # noqa: B018  (a usage error now, before collection)
+        return
+    try:
+        isolating = [p.name for p in run.profiles if p.isolate]
+    except pytest.UsageError as error:
+        run.refuse(str(error))
+        return
+    if isolating:
+        run.refuse(f"profiles {isolating} ask to be isolated (isolate=True), which runs them "
+                   "in child processes; drop -n/--dist (pytest-xdist)")

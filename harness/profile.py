@@ -12,6 +12,7 @@ import dataclasses
 import fnmatch
 import math
 import numbers
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +27,10 @@ __all__ = ["SPLITS", "Capabilities", "Profile", "Tolerances", "check_splits", "t
 
 #: The data splits every profile's ``datasets`` gives.
 SPLITS = ("train", "valid", "test", "incremental_train", "incremental_test")
+
+
+#: What a profile name may be: it names report rows, folders and pytest ids.
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 
 
 def capability(sentence: str, default: bool = True) -> Any:
@@ -181,8 +186,10 @@ class Profile:
     ``lambda b: next(b.estimator.parameters()).device.type.replace("cuda", "gpu")``)."""
 
     def __post_init__(self) -> None:
-        if not self.name or not isinstance(self.name, str):
-            raise ValueError(f"Profile.name must be a non-empty string, got {self.name!r}")
+        if not isinstance(self.name, str) or not _NAME.fullmatch(self.name):
+            raise ValueError("Profile.name must be 1 to 100 letters, digits, '.', '_' or '-', "
+                             "beginning with a letter or digit (it names folders and test "
+                             f"ids), got {self.name!r}")
         if not isinstance(self.backend, type):
             raise TypeError(f"Profile.backend must be a backend class, got {self.backend!r}")
         for attr in ("estimator", "datasets", "subset", "as_array"):

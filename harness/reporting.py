@@ -11,6 +11,7 @@ locked for the whole session, so a second run into them is refused at its start.
 from __future__ import annotations
 
 import os
+import sys
 import time
 from collections.abc import Callable
 from typing import Any
@@ -34,6 +35,7 @@ from sedna_conformance.harness.text import clean
 __all__ = ["Reporting"]
 
 _WORKER_PROFILES = "sedna_conformance_profiles"
+_WORKER_REFUSAL = "sedna_conformance_usage_error"
 
 
 def _stopped_early(session: pytest.Session) -> str | None:
@@ -89,8 +91,10 @@ class Reporting:
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
-        """On the xdist controller: the profiles a worker resolved."""
-        self._saw(getattr(node, "workeroutput", {}).get(_WORKER_PROFILES, []))
+        """On the xdist controller: the profiles a worker resolved, or why it refused the run."""
+        output = getattr(node, "workeroutput", {})
+        self._saw(output.get(_WORKER_PROFILES, []))
+        self.run.usage_problem = self.run.usage_problem or output.get(_WORKER_REFUSAL)
 
     def _saw(self, names: list[str]) -> None:
         self.profile_names += [n for n in names if n not in self.profile_names]
@@ -100,7 +104,15 @@ class Reporting:
         worker_output = getattr(self.config, "workeroutput", None)
         if worker_output is not None:
             worker_output[_WORKER_PROFILES] = self.profile_names
+            worker_output[_WORKER_REFUSAL] = self.run.usage_problem
         if not self.reporting or self.config.option.collectonly:
+            return
+        if self.run.usage_problem and session.exitstatus != pytest.ExitCode.INTERRUPTED:
+            sys.stderr.write(f"ERROR: {clean(self.run.usage_problem)}\n")
+            session.exitstatus = pytest.ExitCode.USAGE_ERROR
+        if session.exitstatus == pytest.ExitCode.USAGE_ERROR:  # (-k, a path): nothing was run
+            if self.lock is not None:
+                self.lock.release()
             return
         result = self.run.result
         result.wall_s = time.perf_counter() - self.run.started

@@ -50,6 +50,8 @@ class ConformanceRun:
         self._caches: dict[str, ProfileCache] = {}
         self._retired: list[ProfileCache] = []
         self._zygotes: dict[tuple[str, ...], Zygote] = {}
+        #: Why this xdist worker refused the run (a usage error, said by the controller).
+        self.usage_problem: str | None = None
 
     @property
     def resolved(self) -> bool:
@@ -81,6 +83,12 @@ class ConformanceRun:
                 raise pytest.UsageError(f"profile names must be unique, repeated: {repeated}")
             self._profiles = profiles
         return self._profiles
+
+    def refuse(self, problem: str) -> None:
+        """Refuse the run in this xdist worker: it runs no profile, and its controller ends
+        the run with ``problem`` as a usage error (a worker cannot: it would crash).
+        """
+        self.usage_problem, self._profiles = problem, []
 
     def spec_of(self, profile: Profile) -> str:
         """The ``--profile`` spec that gives ``profile`` (to rebuild it in a child process)."""

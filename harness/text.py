@@ -8,9 +8,10 @@ Every renderer goes through :func:`display` (terminal, Markdown, HTML) or :func:
 from __future__ import annotations
 
 import re
+from typing import Any
 
 __all__ = ["DISPLAY_LIMIT", "JSON_LIMIT", "clean", "display", "first_line", "for_json",
-           "md_block", "md_code", "md_text", "valid_utf8"]
+           "md_block", "md_code", "md_text", "printable", "valid_utf8"]
 
 #: Characters of a message shown in the terminal, Markdown and HTML reports.
 DISPLAY_LIMIT = 4000
@@ -21,6 +22,18 @@ JSON_LIMIT = 1_000_000
 # isolates (text that reads differently from what it is).
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _MARKDOWN = re.compile(r"([\\`*_\[\]<>|&])")
+
+
+def printable(value: Any) -> str:
+    """``str(value)``, or ``repr(value)`` when that raises, or a description when both do:
+    an exception from a backend never stops its own report.
+    """
+    for render in (str, repr):
+        try:
+            return render(value)
+        except Exception:
+            continue
+    return f"<a {type(value).__name__} whose str() and repr() raise>"
 
 
 def valid_utf8(text: str) -> str:

@@ -162,3 +162,31 @@ def test_lines_a_backend_writes_into_the_journal_are_ignored(tmp_path):
     assert code == pytest.ExitCode.OK, output[-3000:]
     assert "2 line(s) of an isolated child's journal were not written by the harness" in output
     assert set(_statuses(run.report()).values()) <= {"passed", "skipped"}
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="signals as on Linux")
+def test_a_second_ctrl_c_while_the_reports_are_written_is_held_off(tmp_path):
+    run = Run(tmp_path, "sleep", after=40)
+    run.misbehaving_pid()
+    run.process.send_signal(signal.SIGINT)
+    time.sleep(0.05)  # the run is unwinding, about to write its reports
+    run.process.send_signal(signal.SIGINT)
+    code, output = run.finish()
+    _assert_interrupted(run, code, output, "SIGINT")
+    assert "Traceback" not in output
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="signals as on Linux")
+@pytest.mark.parametrize("delay", [0.2, 0.5, 0.9, 1.4])
+def test_sigterm_while_the_run_starts_stops_it_without_a_traceback(tmp_path, delay):
+    """Before the handlers are in, SIGTERM kills (nothing written); after, the run stops in
+    order; never a traceback or a report that does not say it was interrupted.
+    """
+    run = Run(tmp_path, "sleep")
+    time.sleep(delay)
+    run.process.send_signal(signal.SIGTERM)
+    code, output = run.finish()
+    assert code in (pytest.ExitCode.INTERRUPTED, -signal.SIGTERM), output[-3000:]
+    assert "Traceback" not in output and "INTERNALERROR" not in output, output[-3000:]
+    if (run.reports / "conformance.json").exists():
+        assert "SIGTERM" in run.report()["interrupted"]

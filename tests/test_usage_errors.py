@@ -164,6 +164,12 @@ PROFILES = {
         "PROFILE = dataclasses.replace(reference_profile(), preload='numpy')\n",
         "Profile.preload must be a list or tuple of module names, got the string 'numpy' "
         "(write ('numpy',))"),
+    "slash_name": (
+        "import dataclasses\n"
+        "from sedna_conformance.harness.template import reference_profile\n"
+        "PROFILE = dataclasses.replace(reference_profile(), name='team/backend')\n",
+        "Profile.name must be 1 to 100 letters, digits, '.', '_' or '-', beginning with a "
+        "letter or digit (it names folders and test ids), got 'team/backend'"),
 }
 
 
@@ -267,3 +273,31 @@ def test_a_default_run_reproduces_with_no_extra_option():
     line = ConformanceRun(RunOptions()).reproduce(reference_profile(), "train.learns")
     command = line.removeprefix("reproduce: ").partition("  #")[0]
     assert command == "sedna-conformance run --profile numpy-reference --clause train.learns"
+
+
+# -- usage errors pytest or an xdist worker finds: one line, and no report is touched ----
+@pytest.mark.parametrize("argv, says", [
+    (["-k", "and ("], "ERROR: Wrong expression passed to '-k'"),
+    (["no_such_path"], "ERROR: module or package not found: no_such_path"),
+    (["-n", "abc"], "ERROR: sedna-conformance run: argument -n/--numprocesses: invalid"),
+    (["--bogus-option"], "ERROR: sedna-conformance run: unrecognized arguments: --bogus-option"),
+    (["--clause", ""], "ERROR: --clause [''] match no clause id"),
+    (["--s3-endpoint", "http://127.0.0.1:9", "--profile", "numpy-reference"],
+     "ERROR: --s3-endpoint needs --s3-bucket"),
+    (["-n", "2", "--profile", "tests.attack_profiles:isolated"],
+     "ERROR: profiles ['isolated'] ask to be isolated (isolate=True)"),
+], ids=["k-syntax", "stray-path", "n-abc", "unknown-option", "empty-clause", "s3-no-bucket",
+        "xdist-isolating-profile"])
+def test_a_usage_error_is_one_line_and_leaves_the_previous_reports(tmp_path, argv, says):
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    previous = {name: f"previous {name}" for name in ("conformance.json", "conformance.md",
+                                                      "conformance.html", "junit.xml")}
+    for name, text in previous.items():
+        (reports / name).write_text(text)
+    profile = [] if "--profile" in argv else ["--profile", "numpy-reference"]
+    done = subprocess.run([str(SCRIPT), "run", "--report-dir", str(reports), *profile, *argv],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == ExitCode.USAGE_ERROR, done.stdout[-2000:] + done.stderr[-2000:]
+    assert _one_line(done.stderr).startswith(says), done.stderr
+    assert {p.name: p.read_text() for p in reports.iterdir()} == previous
