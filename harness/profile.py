@@ -29,8 +29,10 @@ __all__ = ["SPLITS", "Capabilities", "Profile", "Tolerances", "check_splits", "t
 SPLITS = ("train", "valid", "test", "incremental_train", "incremental_test")
 
 
-#: What a profile name may be: it names report rows, folders and pytest ids.
-_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+#: What a profile name may be: it names report rows, folders and pytest ids, so no path
+#: separator, control character or leading/trailing space, and not "." or "..".
+_OK = r"[^/\\\x00-\x1f\x7f]"  # any character but a path separator or a control one
+_NAME = re.compile(rf"(?!\.{{1,2}}$)(?!\s){_OK}{{1,100}}(?<!\s)")
 
 
 def capability(sentence: str, default: bool = True) -> Any:
@@ -121,6 +123,7 @@ def take_rows(split: Any, rows: slice) -> Any:
 class Profile:
     """A backend under test, with the estimator and data it is checked on.
 
+    ``name`` names it in reports, folders and ids (no ``/``, ``\\`` or control characters).
     ``backend`` is called as ``backend(estimator=..., fine_tune=..., model_save_path=...,
     model_name=..., **options)``. ``estimator`` is a class (or zero-argument factory)
     giving a fresh estimator, in whatever form the backend takes: a Sedna-style object with
@@ -187,9 +190,9 @@ class Profile:
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not _NAME.fullmatch(self.name):
-            raise ValueError("Profile.name must be 1 to 100 letters, digits, '.', '_' or '-', "
-                             "beginning with a letter or digit (it names folders and test "
-                             f"ids), got {self.name!r}")
+            raise ValueError("Profile.name must be 1 to 100 characters without '/', '\\', "
+                             "control characters or spaces at either end, and not '.' or "
+                             f"'..' (it names folders and test ids), got {self.name!r}")
         if not isinstance(self.backend, type):
             raise TypeError(f"Profile.backend must be a backend class, got {self.backend!r}")
         for attr in ("estimator", "datasets", "subset", "as_array"):

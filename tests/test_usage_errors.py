@@ -168,8 +168,9 @@ PROFILES = {
         "import dataclasses\n"
         "from sedna_conformance.harness.template import reference_profile\n"
         "PROFILE = dataclasses.replace(reference_profile(), name='team/backend')\n",
-        "Profile.name must be 1 to 100 letters, digits, '.', '_' or '-', beginning with a "
-        "letter or digit (it names folders and test ids), got 'team/backend'"),
+        "Profile.name must be 1 to 100 characters without '/', '\\', control characters or "
+        "spaces at either end, and not '.' or '..' (it names folders and test ids), got "
+        "'team/backend'"),
 }
 
 
