@@ -123,7 +123,7 @@ def take_rows(split: Any, rows: slice) -> Any:
 class Profile:
     """A backend under test, with the estimator and data it is checked on.
 
-    ``name`` names it in reports, folders and ids (no ``/``, ``\\`` or control characters).
+    ``name`` names it in reports, folders and ids (no path separator or control character).
     ``backend`` is called as ``backend(estimator=..., fine_tune=..., model_save_path=...,
     model_name=..., **options)``. ``estimator`` is a class (or zero-argument factory)
     giving a fresh estimator, in whatever form the backend takes: a Sedna-style object with
