@@ -238,8 +238,8 @@ def write(path: str, measured: list[Scenario], listing: dict[str, Any] | None,
              "in place, so results are bit-identical to a new `Model`'s; weights are written "
              "with `ops.assign` (in place), as `set_data` would move a parameter to storage "
              "the compiled optimizer no longer sees.",
-             "- **Child processes fork from a zygote** (`harness/zygote.py`, one per set of "
-             "`preload` modules) that imported the profile's framework once, instead of a "
+             "- **Child processes fork from a zygote** (`harness/processes/zygote.py`, one per "
+             "set of `preload` modules) that imported the profile's framework once, instead of a "
              "fresh interpreter importing them for each of the 22 children (`remote.*`, "
              "`ckpt.concurrent-saves`, `ckpt.interrupted-save`, `ckpt.read-only-folder`): "
              "1–3 s each before, 0.1–0.5 s now. The zygote starts when the profile's first "

@@ -4,7 +4,7 @@ Run: ``python benchmarks/reliability.py [--profile NAME ...] [--out PATH]`` (ins
 tox environment). A second, isolated run over the segfaulting and hanging mutants gives the
 isolation section, and the attack catalogue (:mod:`benchmarks.attacks`: bad command lines
 and profiles, hostile backends, data-loss scenarios and signals, each a run of the real
-CLI) the last ones. The bad inputs come from ``sedna_conformance.harness.strategies``, the
+CLI) the last ones. The bad inputs come from ``sedna_conformance.harness.contract.strategies``, the
 faults and their sentences from the clause registry, the outcomes from the JSON reports of
 the runs: nothing in the page is written by hand. ``--attack GLOB`` runs only some attacks
 and ``--attacks-only`` skips the clause sections (for trying it out; not for the page).
@@ -95,7 +95,7 @@ def _attack_section(patterns: list[str], keep: bool) -> list[str]:
     from benchmarks.attacks.checks import judge
     from benchmarks.attacks.page import render
     from benchmarks.attacks.runner import Runner, previous_reports
-    from sedna_conformance.harness.clauses import CLAUSES
+    from sedna_conformance.harness.contract.clauses import CLAUSES
 
     chosen = [a for a in ATTACKS
               if not patterns or any(fnmatch.fnmatchcase(a.name, p) for p in patterns)]
@@ -118,8 +118,8 @@ def _attack_section(patterns: list[str], keep: bool) -> list[str]:
 
 def main() -> int:
     """Run the clauses and the attacks, then write the page."""
-    from sedna_conformance.harness.clauses import CLAUSES
-    from sedna_conformance.harness.strategies import FEATURE_FAULTS, LABEL_FAULTS
+    from sedna_conformance.harness.contract.clauses import CLAUSES
+    from sedna_conformance.harness.contract.strategies import FEATURE_FAULTS, LABEL_FAULTS
 
     parser = argparse.ArgumentParser()
     parser.add_argument("--profile", action="append", default=[])

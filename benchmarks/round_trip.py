@@ -48,7 +48,7 @@ def main() -> None:
 
 def main_s3() -> None:
     """The round trip through the local S3 server."""
-    from sedna_conformance.harness.storage import local_s3
+    from sedna_conformance.harness.processes.servers import local_s3
 
     splits = make_splits()
     with local_s3() as server:

@@ -6,12 +6,12 @@ from collections.abc import Iterator
 
 import pytest
 
-from sedna_conformance.harness.clause_run import ClauseRun
-from sedna_conformance.harness.clauses import get_clause
-from sedna_conformance.harness.collection import MARKER
-from sedna_conformance.harness.profile import Profile
-from sedna_conformance.harness.run import ConformanceRun
-from sedna_conformance.harness.storage import S3Server, local_s3, local_s3_missing, own_s3
+from sedna_conformance.harness.contract.clauses import get_clause
+from sedna_conformance.harness.contract.profile import Profile
+from sedna_conformance.harness.kit.clause_run import ClauseRun
+from sedna_conformance.harness.kit.run_state import ConformanceRun
+from sedna_conformance.harness.plugin.collection import MARKER
+from sedna_conformance.harness.processes.servers import S3Server, local_s3, local_s3_missing, own_s3
 
 
 @pytest.fixture

@@ -14,9 +14,9 @@ from hypothesis import given, note
 from hypothesis import strategies as st
 
 from sedna_conformance.conformance_tests.helpers import expect_refused
-from sedna_conformance.harness.clause_run import ClauseRun
-from sedna_conformance.harness.collection import clause
-from sedna_conformance.harness.zygote import Child
+from sedna_conformance.harness.kit.clause_run import ClauseRun
+from sedna_conformance.harness.plugin.collection import clause
+from sedna_conformance.harness.processes.zygote import Child
 
 
 def _refused_and_unchanged(c: ClauseRun, backend: Any, path: str, what: str) -> None:
@@ -229,7 +229,7 @@ def test_name_escape(conformance):
 
 def _modes_bind_this_process(c: ClauseRun) -> bool:
     """Whether this process is refused writing into a read-only folder (not so as root)."""
-    from sedna_conformance.harness.child import refused_writing
+    from sedna_conformance.harness.processes.helper import refused_writing
 
     probe = c.new_folder("probe")
     os.chmod(probe, stat.S_IRUSR | stat.S_IXUSR)
@@ -246,7 +246,7 @@ def _save_in_child(c: ClauseRun, folder: str) -> list[str]:
     __tracebackhide__ = True
     import pytest
 
-    from sedna_conformance.harness.child import save_once
+    from sedna_conformance.harness.processes.helper import save_once
 
     trained = c.trained_file()
     with c.framework_time():  # the child imports the framework, loads the model, saves once

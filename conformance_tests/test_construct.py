@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from sedna_conformance.harness.collection import clause
-from sedna_conformance.harness.contract import default_model_name
+from sedna_conformance.harness.contract.facts import default_model_name
+from sedna_conformance.harness.plugin.collection import clause
 
 
 def expect_predictions(c, backend, n):
@@ -82,14 +82,14 @@ def test_explicit_name_wins(conformance):
 
 
 @clause("construct.unknown-kwargs")
-def test_unknown_kwargs_accepted(conformance):
+def test_unknown_kwargs(conformance):
     c = conformance
     backend = c.backend(model_save_url="s3://bucket/model", an_option_nobody_knows=42)
     expect_predictions(c, backend, 2)
 
 
 @clause("construct.isolation")
-def test_second_backend_leaves_the_first_alone(conformance):
+def test_isolation(conformance):
     c = conformance
     first = c.backend(trained=True, label="first")
     before = c.array(first.predict(c.x()))

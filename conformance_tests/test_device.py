@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from sedna_conformance.conformance_tests.test_set_backend import logged_warnings
-from sedna_conformance.harness.collection import clause
+from sedna_conformance.harness.plugin.collection import clause
 
 
 def _gpu_visible(c) -> bool:

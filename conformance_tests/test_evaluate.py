@@ -7,7 +7,7 @@ import math
 import numbers
 
 from sedna_conformance.conformance_tests.helpers import expect_pure
-from sedna_conformance.harness.collection import clause
+from sedna_conformance.harness.plugin.collection import clause
 
 
 @clause("evaluate.metrics-dict")

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from sedna_conformance.conformance_tests.helpers import first_difference, same_weights, weights_of
-from sedna_conformance.harness.collection import clause
+from sedna_conformance.harness.plugin.collection import clause
 
 
 def _partners(c):

@@ -9,7 +9,7 @@ from hypothesis import given, note
 from hypothesis import strategies as st
 
 from sedna_conformance.conformance_tests.helpers import expect_pure
-from sedna_conformance.harness.collection import clause
+from sedna_conformance.harness.plugin.collection import clause
 
 
 @clause("predict.one-row-per-sample")

@@ -15,10 +15,15 @@ from typing import Any
 
 import pytest
 
-from sedna_conformance.harness.child import remote_steps
-from sedna_conformance.harness.clause_run import ClauseRun
-from sedna_conformance.harness.collection import clause
-from sedna_conformance.harness.storage import S3Server, closed_port, cutting_proxy, http_folder
+from sedna_conformance.harness.kit.clause_run import ClauseRun
+from sedna_conformance.harness.plugin.collection import clause
+from sedna_conformance.harness.processes.helper import remote_steps
+from sedna_conformance.harness.processes.servers import (
+    S3Server,
+    closed_port,
+    cutting_proxy,
+    http_folder,
+)
 
 
 def _prefix(c: ClauseRun) -> str:

@@ -8,14 +8,14 @@ from typing import Any
 import numpy as np
 from hypothesis import given, note
 
-from sedna_conformance.harness.clause_run import ClauseRun
-from sedna_conformance.harness.collection import clause
-from sedna_conformance.harness.strategies import (
+from sedna_conformance.harness.contract.strategies import (
     FEATURE_FAULTS,
     LABEL_FAULTS,
     bad_features,
     bad_samples,
 )
+from sedna_conformance.harness.kit.clause_run import ClauseRun
+from sedna_conformance.harness.plugin.collection import clause
 
 _ALL_FAULTS = [*FEATURE_FAULTS, *LABEL_FAULTS]
 

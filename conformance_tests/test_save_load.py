@@ -6,7 +6,7 @@ import os
 
 import numpy as np
 
-from sedna_conformance.harness.collection import clause
+from sedna_conformance.harness.plugin.collection import clause
 
 
 @clause("save.returns-existing-file")
@@ -46,7 +46,7 @@ def test_creates_folders(conformance):
 
 
 @clause("save.replaces")
-def test_second_save_replaces(conformance):
+def test_replaces(conformance):
     c = conformance
     folder = c.new_folder("shared")
     c.backend(label="untrained", model_save_path=folder, model_name="m" + c.suffix).save()

@@ -11,10 +11,10 @@ import os
 import numpy as np
 
 from sedna_conformance.conformance_tests.helpers import shapes, weights_of
-from sedna_conformance.harness.collection import clause
-from sedna_conformance.harness.contract import fedavg, model_info, wire
-from sedna_conformance.harness.names import qualified
-from sedna_conformance.harness.trace import Traced
+from sedna_conformance.harness.contract.facts import fedavg, model_info, wire
+from sedna_conformance.harness.contract.names import qualified
+from sedna_conformance.harness.kit.trace import Traced
+from sedna_conformance.harness.plugin.collection import clause
 
 
 def _json(value):

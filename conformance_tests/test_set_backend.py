@@ -8,8 +8,8 @@ import os
 import warnings
 from collections.abc import Iterator
 
-from sedna_conformance.harness.collection import clause
-from sedna_conformance.harness.names import qualified
+from sedna_conformance.harness.contract.names import qualified
+from sedna_conformance.harness.plugin.collection import clause
 
 _VARIABLES = ("BACKEND_TYPE", "DEVICE_CATEGORY", "CUDA_VISIBLE_DEVICES")
 

@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from sedna_conformance.harness.clause_run import ClauseRun
-from sedna_conformance.harness.collection import clause
+from sedna_conformance.harness.kit.clause_run import ClauseRun
+from sedna_conformance.harness.plugin.collection import clause
 
 
 def trained_once(c: ClauseRun) -> dict[str, Any]:
@@ -43,7 +43,7 @@ def test_changes_weights(conformance):
 
 
 @clause("train.result-json")
-def test_result_is_json(conformance):
+def test_result_json(conformance):
     c = conformance
     result = c.backend().train(train_data=c.data.train, valid_data=c.data.valid,
                                **c.train_kwargs())
@@ -80,7 +80,7 @@ def non_finite(value: Any, path: str = "result") -> str | None:
 
 
 @clause("train.valid-optional")
-def test_valid_data_optional(conformance):
+def test_valid_optional(conformance):
     c = conformance
     c.backend().train(c.data.train, **c.train_kwargs())
 
@@ -102,7 +102,7 @@ def probe_estimator(c: ClauseRun, seen: dict[str, Any]) -> Any:
 
 
 @clause("train.forwards-kwargs")
-def test_forwards_accepted_kwargs(conformance):
+def test_forwards_kwargs(conformance):
     c = conformance
     seen: dict[str, Any] = {}
     backend = c.backend(estimator=probe_estimator(c, seen))
@@ -166,7 +166,7 @@ def fine_tune_start(c: ClauseRun, fine_tune: bool) -> tuple[float, float]:
 
 
 @clause("train.fine-tune-from-checkpoint")
-def test_fine_tune_starts_from_checkpoint(conformance):
+def test_fine_tune_from_checkpoint(conformance):
     c = conformance
     to_checkpoint, to_initial = fine_tune_start(c, fine_tune=True)
     c.expect(to_checkpoint < to_initial,
@@ -187,7 +187,7 @@ def test_no_fine_tune_ignores_checkpoint(conformance):
 
 
 @clause("train.predict-after-train")
-def test_predict_after_train_uses_trained_model(conformance):
+def test_predict_after_train(conformance):
     c = conformance
     stale = c.backend(label="stale")
     stale_out = c.array(stale.predict(c.x()))

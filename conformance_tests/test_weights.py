@@ -16,8 +16,8 @@ from sedna_conformance.conformance_tests.helpers import (
     shapes,
     weights_of,
 )
-from sedna_conformance.harness.collection import clause
-from sedna_conformance.harness.contract import nested_lists
+from sedna_conformance.harness.contract.facts import nested_lists
+from sedna_conformance.harness.plugin.collection import clause
 
 
 @clause("weights.stable")

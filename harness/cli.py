@@ -9,13 +9,10 @@ import contextlib
 import json
 import os
 import sys
-from collections.abc import Generator
-from typing import Any, NoReturn
+from typing import NoReturn
 
-import pytest
-
-from sedna_conformance.harness.exit_codes import ExitCode
-from sedna_conformance.harness.reports import REPORT_FILES as _REPORTS
+from sedna_conformance.harness.contract.exit_codes import ExitCode
+from sedna_conformance.harness.report.renderers import REPORT_FILES as _REPORTS
 
 __all__ = ["build_parser", "main"]
 
@@ -29,25 +26,8 @@ class _Parser(argparse.ArgumentParser):
         self.exit(ExitCode.USAGE_ERROR, f"{self.prog}: {message}\n")
 
 
-class _OneLineUsage:
-    """A plugin for ``pytest.main``: pytest's own usage errors (an unknown option, ``-n abc``)
-    become one line naming the argument, without pytest's usage banner.
-    """
-
-    @pytest.hookimpl(wrapper=True)
-    def pytest_cmdline_parse(self) -> Generator[None, Any, Any]:
-        try:
-            return (yield)
-        except pytest.UsageError as error:
-            lines = [line for line in str(error).splitlines() if ": error: " in line]
-            if not lines:
-                raise
-            raise pytest.UsageError(
-                "sedna-conformance run: " + lines[-1].split(": error: ", 1)[1]) from None
-
-
 def _list(_: argparse.Namespace) -> int:
-    from sedna_conformance.harness.clauses import CLAUSES
+    from sedna_conformance.harness.contract.clauses import CLAUSES
 
     for clause in CLAUSES.values():
         needs = f"  (requires: {', '.join(clause.requires)})" if clause.requires else ""
@@ -57,20 +37,23 @@ def _list(_: argparse.Namespace) -> int:
 
 
 def _schema(_: argparse.Namespace) -> int:
-    from sedna_conformance.harness.results import report_schema
+    from sedna_conformance.harness.contract.results import report_schema
 
     print(json.dumps(report_schema(), indent=2))
     return 0
 
 
 def _run(args: argparse.Namespace, pytest_args: list[str]) -> int:
+    import pytest
+
     from sedna_conformance.harness.discovery import default_profile_specs
+    from sedna_conformance.harness.kit.run_state import no_default_profile_message
     from sedna_conformance.harness.options import (
         CLI_OPTION,
         report_folder_problem,
         report_path_problem,
     )
-    from sedna_conformance.harness.run import no_default_profile_message
+    from sedna_conformance.harness.plugin.one_line_usage import OneLineUsage
 
     profiles = list(args.profile)
     if not profiles:
@@ -112,7 +95,7 @@ def _run(args: argparse.Namespace, pytest_args: list[str]) -> int:
     if args.s3_bucket:
         argv += ["--conformance-s3-bucket", args.s3_bucket]
     try:
-        status = int(pytest.main(argv + pytest_args, plugins=[_OneLineUsage()]))
+        status = int(pytest.main(argv + pytest_args, plugins=[OneLineUsage()]))
         if status not in (ExitCode.USAGE_ERROR, ExitCode.REPORT_FOLDER) \
                 and os.path.isfile(junit):
             os.replace(junit, paths["junit.xml"])
@@ -123,8 +106,8 @@ def _run(args: argparse.Namespace, pytest_args: list[str]) -> int:
 
 
 def _merge(args: argparse.Namespace) -> int:
-    from sedna_conformance.harness.merge import MergeError, merge_reports
-    from sedna_conformance.harness.reports import summary_text
+    from sedna_conformance.harness.report.merge import MergeError, merge_reports
+    from sedna_conformance.harness.report.renderers import summary_text
 
     try:
         result, written = merge_reports(args.reports, args.report_dir)

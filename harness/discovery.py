@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from typing import Any, TypeVar
 
-from sedna_conformance.harness.profile import Profile
+from sedna_conformance.harness.contract.profile import Profile
 
 __all__ = ["PROFILE_ENTRY_POINT_GROUP", "SEARCH_PATH_VARIABLE", "Offer", "ProfileError",
            "check_spec",

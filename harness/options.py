@@ -17,8 +17,8 @@ from typing import TypeVar
 
 import pytest
 
-from sedna_conformance.harness.clauses import match
-from sedna_conformance.harness.exit_codes import ExitCode
+from sedna_conformance.harness.contract.clauses import match
+from sedna_conformance.harness.contract.exit_codes import ExitCode
 
 __all__ = ["CHILD_OPTION", "CLI_OPTION", "CLI_SPELLINGS", "DEFAULT_CLAUSE_TIMEOUT",
            "HYPOTHESIS_LEVELS", "MAX_CLAUSE_TIMEOUT", "RunOptions", "add_options",

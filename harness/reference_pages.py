@@ -10,10 +10,10 @@ from __future__ import annotations
 import argparse
 import json
 
-from sedna_conformance.harness.clauses import CLAUSES, CONTRACT_VERSION, run_order
 from sedna_conformance.harness.cli import build_parser
-from sedna_conformance.harness.profile import Capabilities
-from sedna_conformance.harness.results import STATUS_MEANINGS, report_schema
+from sedna_conformance.harness.contract.clauses import CLAUSES, CONTRACT_VERSION, run_order
+from sedna_conformance.harness.contract.profile import Capabilities
+from sedna_conformance.harness.contract.results import STATUS_MEANINGS, report_schema
 
 __all__ = ["contract_markdown", "reports_markdown"]
 
@@ -28,7 +28,7 @@ def contract_markdown() -> str:
     for cid in run_order():
         groups.setdefault(CLAUSES[cid].group, []).append(cid)
     lines = [f"# The contract (version {CONTRACT_VERSION})", "",
-             f"{len(CLAUSES)} clauses, generated from `harness/clauses.py`. A clause runs "
+             f"{len(CLAUSES)} clauses, generated from `harness/contract/clauses.py`. A clause runs "
              "after the clauses it requires; if one of those failed, it is still judged: "
              "its own failure is reported naming that prerequisite, and a pass is reported "
              "`blocked` (it proves nothing while the prerequisite does not hold); one that "

@@ -24,9 +24,9 @@ from collections.abc import Callable
 from typing import Any
 
 from sedna_conformance.harness import Profile
-from sedna_conformance.harness.profile import Capabilities, Tolerances
-from sedna_conformance.harness.template.backend import NumpyBackend
-from sedna_conformance.harness.template.profile import reference_profile
+from sedna_conformance.harness.contract.profile import Capabilities, Tolerances
+from sedna_conformance.harness.starter.backend import NumpyBackend
+from sedna_conformance.harness.starter.profile import reference_profile
 
 #: The name of :func:`hostile_profile`.
 HOSTILE = "hostile"

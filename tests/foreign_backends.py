@@ -1,7 +1,7 @@
 """A correct Sedna backend written independently of this project's backends, to show the
 conformance suite judges the contract and not our backends' shape.
 
-Everything here differs from :mod:`sedna_conformance.harness.template` on purpose:
+Everything here differs from :mod:`sedna_conformance.harness.starter` on purpose:
 
 - the data is tabular, ``(N, 6)`` features and 3 classes, held by :class:`Table`, whose
   constructor takes positional arguments only (the harness must never build one);
@@ -26,7 +26,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from sedna_conformance.harness.profile import Capabilities, Profile
+from sedna_conformance.harness.contract.profile import Capabilities, Profile
 
 __all__ = ["FEATURES", "LABELS", "LinearCore", "LinearModel", "Table", "TableSplits", "TabularBackend",
            "make_tables", "profile"]

@@ -19,8 +19,8 @@ import time
 from typing import Any
 
 from sedna_conformance.harness import Profile
-from sedna_conformance.harness.template.backend import NumpyBackend
-from sedna_conformance.harness.template.profile import reference_profile
+from sedna_conformance.harness.starter.backend import NumpyBackend
+from sedna_conformance.harness.starter.profile import reference_profile
 
 __all__ = ["misbehaving_profile"]
 

@@ -31,8 +31,8 @@ from typing import Any
 import numpy as np
 
 from sedna_conformance.harness import Capabilities, Profile
-from sedna_conformance.harness.template import NumpyBackend
-from sedna_conformance.harness.template.profile import reference_profile
+from sedna_conformance.harness.starter import NumpyBackend
+from sedna_conformance.harness.starter.profile import reference_profile
 from tests.foreign_backends import (
     LinearCore,
     LinearModel,

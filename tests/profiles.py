@@ -6,7 +6,7 @@ import dataclasses
 from typing import Any
 
 from sedna_conformance.harness import Profile, get_profile
-from sedna_conformance.harness.template import SoftmaxRegression
+from sedna_conformance.harness.starter import SoftmaxRegression
 
 
 class ImageSoftmax(SoftmaxRegression):
@@ -59,7 +59,7 @@ def numpy_reference_elsewhere() -> Profile:
     """The template's profile under another name: a second core-only profile, so that two
     runs of it can be merged (``tests/test_merge.py``).
     """
-    from sedna_conformance.harness.template import reference_profile
+    from sedna_conformance.harness.starter import reference_profile
 
     return dataclasses.replace(reference_profile(), name="numpy-reference-elsewhere")
 
@@ -68,7 +68,7 @@ def numpy_bad_framework_name() -> Profile:
     """The template backend naming its framework ``NumPy`` (not lowercase): it fails
     ``construct.framework-name``, so a run with ``-x`` stops there.
     """
-    from sedna_conformance.harness.template import NumpyBackend, reference_profile
+    from sedna_conformance.harness.starter import NumpyBackend, reference_profile
 
     class BadName(NumpyBackend):
         framework = "NumPy"

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from sedna_conformance.harness import Profile
-from sedna_conformance.harness.template import NumpyBackend, reference_profile
+from sedna_conformance.harness.starter import NumpyBackend, reference_profile
 
 #: The first line of every hostile message (the part most clauses quote).
 HOSTILE = ("\x1b[2J\x1b[31mOWNED\x00 | pipe | `tick` <script>alert(1)</script> file "

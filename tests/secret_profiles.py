@@ -13,7 +13,7 @@ import os
 from typing import Any
 
 from sedna_conformance.backends.base import BackendBase
-from sedna_conformance.harness.profile import Profile
+from sedna_conformance.harness.contract.profile import Profile
 
 _NAMES = ("ACCESS_KEY_ID", "SECRET_ACCESS_KEY", "SEDNA_PROBE_TOKEN")
 

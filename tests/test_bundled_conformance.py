@@ -10,7 +10,7 @@ import jsonschema
 import pytest
 
 from sedna_conformance.harness import CLAUSES, get_profile
-from sedna_conformance.harness.results import STATUSES, report_schema
+from sedna_conformance.harness.contract.results import STATUSES, report_schema
 from tests.conformance_run import run_suite
 
 pytestmark = pytest.mark.slow

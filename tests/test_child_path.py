@@ -33,8 +33,8 @@ raise ImportError("the working folder's numpy.py was imported")
 #: A profile in the working folder whose backend changes the current folder.
 WANDERING = """
 import dataclasses, os, tempfile
-from sedna_conformance.harness.template import reference_profile
-from sedna_conformance.harness.template.backend import NumpyBackend
+from sedna_conformance.harness.starter import reference_profile
+from sedna_conformance.harness.starter.backend import NumpyBackend
 
 
 class WanderingBackend(NumpyBackend):
@@ -50,7 +50,7 @@ PROFILE = dataclasses.replace(reference_profile(), name="wandering", backend=Wan
 #: The same profile, staying where it was started.
 STAYING = """
 import dataclasses
-from sedna_conformance.harness.template import reference_profile
+from sedna_conformance.harness.starter import reference_profile
 
 PROFILE = dataclasses.replace(reference_profile(), name="staying")
 """

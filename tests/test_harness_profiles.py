@@ -8,7 +8,7 @@ import textwrap
 import pytest
 
 from sedna_conformance.harness import CLAUSES, Profile, get_profile
-from sedna_conformance.harness.clauses import prerequisites, run_order
+from sedna_conformance.harness.contract.clauses import prerequisites, run_order
 from tests.conformance_run import run_suite
 
 pytestmark = pytest.mark.slow
@@ -36,7 +36,7 @@ def test_a_profile_from_outside_the_project_runs(tmp_path):
     plugins.mkdir()
     (plugins / "my_backend_profile.py").write_text(textwrap.dedent("""
         import dataclasses
-        from sedna_conformance.harness.template import reference_profile
+        from sedna_conformance.harness.starter import reference_profile
 
         PROFILE = dataclasses.replace(reference_profile(), name="authors-backend")
     """))
@@ -48,7 +48,7 @@ def test_a_profile_from_outside_the_project_runs(tmp_path):
 
 
 def test_replace_gives_a_valid_profile():
-    from sedna_conformance.harness.template import NumpyBackend
+    from sedna_conformance.harness.starter import NumpyBackend
 
     mine = dataclasses.replace(get_profile("mindspore"), name="x", backend=NumpyBackend)
     assert isinstance(mine, Profile) and mine.backend is NumpyBackend

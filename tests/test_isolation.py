@@ -10,9 +10,9 @@ import xml.etree.ElementTree as ET
 import jsonschema
 import pytest
 
-from sedna_conformance.harness.clauses import CLAUSES
-from sedna_conformance.harness.isolation import Journal, Watchdog, child_arguments
-from sedna_conformance.harness.results import report_schema
+from sedna_conformance.harness.contract.clauses import CLAUSES
+from sedna_conformance.harness.contract.results import report_schema
+from sedna_conformance.harness.plugin.isolated_runs import Journal, Watchdog, child_arguments
 from tests.conformance_run import ROOT, run_suite
 from tests.mutants import CRASH_MUTANTS, REMOTE_CLAUSES, SUBPROCESS_CLAUSES
 

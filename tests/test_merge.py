@@ -21,9 +21,9 @@ from pathlib import Path
 import pytest
 
 from sedna_conformance.harness import cli
-from sedna_conformance.harness.merge import MergeError, Problem, merge_reports
-from sedna_conformance.harness.results import report_schema
-from sedna_conformance.harness.schema_check import schema_error
+from sedna_conformance.harness.contract.results import report_schema
+from sedna_conformance.harness.contract.schema_check import schema_error
+from sedna_conformance.harness.report.merge import MergeError, Problem, merge_reports
 
 ROOT = Path(__file__).resolve().parents[1]
 ELSEWHERE = "numpy-reference-elsewhere"

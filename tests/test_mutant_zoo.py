@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from sedna_conformance.harness.clauses import CLAUSES, prerequisites
+from sedna_conformance.harness.contract.clauses import CLAUSES, prerequisites
 from tests.conformance_run import run_suite
 from tests.mutants import (
     MUTANTS,

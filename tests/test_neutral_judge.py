@@ -16,8 +16,8 @@ import jsonschema
 import pytest
 
 from sedna_conformance.harness import CLAUSES
-from sedna_conformance.harness.failure import format_failure
-from sedna_conformance.harness.results import RunResult, report_schema
+from sedna_conformance.harness.contract.results import RunResult, report_schema
+from sedna_conformance.harness.kit.failure import format_failure
 from tests.conformance_run import ROOT, run_suite
 from tests.neutral_backends import MISTAKES
 

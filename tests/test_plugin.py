@@ -14,10 +14,10 @@ import sys
 import pytest
 
 from sedna_conformance.harness import cli, discovery
-from sedna_conformance.harness.clauses import CLAUSES
+from sedna_conformance.harness.contract.clauses import CLAUSES
+from sedna_conformance.harness.kit.run_state import ConformanceRun
 from sedna_conformance.harness.options import RunOptions
-from sedna_conformance.harness.outcomes import Outcomes
-from sedna_conformance.harness.run import ConformanceRun
+from sedna_conformance.harness.plugin.outcomes import Outcomes
 
 pytest_plugins = ["pytester"]
 
@@ -112,7 +112,7 @@ def second_reference():
     """A second profile for the distribution test."""
     import dataclasses
 
-    from sedna_conformance.harness.template import reference_profile
+    from sedna_conformance.harness.starter import reference_profile
 
     return dataclasses.replace(reference_profile(), name="second")
 
@@ -151,7 +151,7 @@ def test_the_summary_says_how_many_clauses_ran_out_of_how_many(pytester, monkeyp
 def test_an_expected_failure_matching_no_clause_is_a_usage_error(pytester, monkeypatch):
     pytester.makepyfile(typo_profile="""
         import dataclasses
-        from sedna_conformance.harness.template import reference_profile
+        from sedna_conformance.harness.starter import reference_profile
 
         def profile():
             return dataclasses.replace(reference_profile(), expected_failures={"weight.*": "x"})
@@ -197,7 +197,7 @@ def test_a_profile_in_the_current_folder_runs_from_the_console_script(tmp_path):
     """As an author runs it: ``sedna-conformance`` (not ``python -m``) in their folder."""
     (tmp_path / "my_profile.py").write_text(
         "import dataclasses\n"
-        "from sedna_conformance.harness.template import reference_profile\n"
+        "from sedna_conformance.harness.starter import reference_profile\n"
         "PROFILE = dataclasses.replace(reference_profile(), name='mine')\n")
     script = pathlib.Path(sys.executable).with_name("sedna-conformance")
     done = subprocess.run([str(script), "run", "--profile", "my_profile:PROFILE", "--clause",
@@ -236,7 +236,7 @@ def test_a_clause_whose_xdist_worker_died_is_reported_crashed():
 
 DECLARING_PROFILE = """
 import dataclasses
-from sedna_conformance.harness.template import NumpyBackend, reference_profile
+from sedna_conformance.harness.starter import NumpyBackend, reference_profile
 
 
 class LabelledMetrics(NumpyBackend):

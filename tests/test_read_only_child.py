@@ -1,5 +1,5 @@
 """``ckpt.read-only-folder`` as root: the save runs in a child that file modes bind
-(:func:`sedna_conformance.harness.child.save_once`), and never judges a backend when the
+(:func:`sedna_conformance.harness.processes.helper.save_once`), and never judges a backend when the
 child could still write into the read-only folder.
 """
 
@@ -14,9 +14,9 @@ import tempfile
 
 import pytest
 
-from sedna_conformance.harness import child
-from sedna_conformance.harness.template.estimator import SoftmaxRegression
-from sedna_conformance.harness.zygote import Zygote
+from sedna_conformance.harness.processes import helper as child
+from sedna_conformance.harness.processes.zygote import Zygote
+from sedna_conformance.harness.starter.estimator import SoftmaxRegression
 
 _ROOT = hasattr(os, "geteuid") and os.geteuid() == 0
 
@@ -33,7 +33,7 @@ def read_only(tmp_path):
 
 
 def _child(weights: str, folder: str, *extra: str) -> dict:
-    done = subprocess.run([sys.executable, "-m", "sedna_conformance.harness.child", "save-once",
+    done = subprocess.run([sys.executable, "-m", "sedna_conformance.harness.processes.helper", "save-once",
                            "--profile", "numpy-reference", "--name", "numpy-reference",
                            "--weights-from", weights, "--folder", folder, *extra],
                           capture_output=True, text=True, timeout=300, check=True)

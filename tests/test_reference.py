@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import json
 
-from sedna_conformance.harness.clauses import CLAUSES
-from sedna_conformance.harness.profile import Capabilities
+from sedna_conformance.harness.contract.clauses import CLAUSES
+from sedna_conformance.harness.contract.profile import Capabilities
+from sedna_conformance.harness.contract.results import STATUSES, report_schema
 from sedna_conformance.harness.reference_pages import contract_markdown, reports_markdown
-from sedna_conformance.harness.results import STATUSES, report_schema
 
 
 def test_contract_reference_lists_every_clause_once():

@@ -22,7 +22,7 @@ from benchmarks.attacks.model import FileState, Kind, Outcome
 from benchmarks.attacks.page import figures, render
 from benchmarks.attacks.report_state import classify
 from benchmarks.attacks.runner import Runner, leaks, orphans, previous_reports
-from sedna_conformance.harness.clauses import CLAUSES
+from sedna_conformance.harness.contract.clauses import CLAUSES
 from tests import attack_profiles
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="/proc and signals as on Linux")

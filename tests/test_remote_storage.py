@@ -15,7 +15,7 @@ import pytest
 from sedna_conformance.backends import BackendBase
 from sedna_conformance.fixtures.sklearn_estimator import SGDLogisticClassifier
 from sedna_conformance.fixtures.tabular import make_splits
-from sedna_conformance.harness.storage import closed_port, http_folder, local_s3
+from sedna_conformance.harness.processes.servers import closed_port, http_folder, local_s3
 
 
 @pytest.fixture(scope="module")

@@ -19,17 +19,18 @@ from pathlib import Path
 
 import pytest
 
-from sedna_conformance.harness import reports, text
-from sedna_conformance.harness.merge import MergeError, Problem, merge_reports, read_input
-from sedna_conformance.harness.report_files import (
+from sedna_conformance.harness.contract import text
+from sedna_conformance.harness.contract.results import ClauseResult, RunResult, report_schema
+from sedna_conformance.harness.contract.schema_check import schema_error
+from sedna_conformance.harness.report import renderers as reports
+from sedna_conformance.harness.report.files import (
     LOCK_NAME,
     REPORTS_NOT_WRITTEN,
     FolderBusy,
     FolderLock,
     write_text,
 )
-from sedna_conformance.harness.results import ClauseResult, RunResult, report_schema
-from sedna_conformance.harness.schema_check import schema_error
+from sedna_conformance.harness.report.merge import MergeError, Problem, merge_reports, read_input
 from tests.report_profiles import HOSTILE_NAME
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -272,7 +273,7 @@ def test_a_lock_left_by_a_dead_run_does_not_hold_the_folder(tmp_path):
 def test_folder_lock_refuses_a_second_holder_naming_the_first(tmp_path):
     holder = subprocess.Popen(
         [sys.executable, "-c", "import sys, time\n"
-         "from sedna_conformance.harness.report_files import FolderLock\n"
+         "from sedna_conformance.harness.report.files import FolderLock\n"
          "FolderLock([sys.argv[1]]).acquire(); print('held', flush=True); time.sleep(60)",
          str(tmp_path)], stdout=subprocess.PIPE, text=True, env=_ENV)
     try:

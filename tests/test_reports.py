@@ -9,9 +9,9 @@ import subprocess
 import pytest
 from markupsafe import escape
 
-from sedna_conformance.harness import reports
-from sedna_conformance.harness.clauses import CLAUSES
-from sedna_conformance.harness.results import STATUSES, ClauseResult, RunResult
+from sedna_conformance.harness.contract.clauses import CLAUSES
+from sedna_conformance.harness.contract.results import STATUSES, ClauseResult, RunResult
+from sedna_conformance.harness.report import renderers as reports
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ import sys
 
 import pytest
 
-from sedna_conformance.harness.redaction import MASK, redact, register, secret_values
+from sedna_conformance.harness.plugin.redaction import MASK, redact, register, secret_values
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SCRIPT = pathlib.Path(sys.executable).with_name("sedna-conformance")
@@ -68,7 +68,7 @@ def test_the_local_servers_credentials_never_show(tmp_path, token):
 
 def test_credentials_from_the_environment_never_show_under_isolate(tmp_path, token):
     pytest.importorskip("moto")
-    from sedna_conformance.harness.storage import local_s3
+    from sedna_conformance.harness.processes.servers import local_s3
 
     with local_s3() as server:
         env = {"ACCESS_KEY_ID": server.access_key, "SECRET_ACCESS_KEY": server.secret_key,

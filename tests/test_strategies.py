@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 
-from sedna_conformance.harness.strategies import (
+from sedna_conformance.harness.contract.strategies import (
     FEATURE_FAULTS,
     LABEL_FAULTS,
     bad_features,

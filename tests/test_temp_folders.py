@@ -22,8 +22,8 @@ SCRIPT = pathlib.Path(sys.executable).with_name("sedna-conformance")
 #: SEDNA_TEST_HANG set, its training then hangs, waiting to be interrupted.
 HANGING = """
 import dataclasses, os, tempfile, time
-from sedna_conformance.harness.template import reference_profile
-from sedna_conformance.harness.template.backend import NumpyBackend
+from sedna_conformance.harness.starter import reference_profile
+from sedna_conformance.harness.starter.backend import NumpyBackend
 
 
 class Backend(NumpyBackend):

@@ -18,8 +18,10 @@ import sys
 
 import pytest
 
-from sedna_conformance.harness import cli, report_files
-from sedna_conformance.harness.exit_codes import ExitCode
+from sedna_conformance.harness import cli
+from sedna_conformance.harness.contract.exit_codes import ExitCode
+from sedna_conformance.harness.contract.profile import Tolerances
+from sedna_conformance.harness.kit.run_state import ConformanceRun
 from sedna_conformance.harness.options import (
     MAX_CLAUSE_TIMEOUT,
     RunOptions,
@@ -27,9 +29,8 @@ from sedna_conformance.harness.options import (
     s3_bucket,
     s3_endpoint,
 )
-from sedna_conformance.harness.profile import Tolerances
-from sedna_conformance.harness.run import ConformanceRun
-from sedna_conformance.harness.template import reference_profile
+from sedna_conformance.harness.report import files as report_files
+from sedna_conformance.harness.starter import reference_profile
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SCRIPT = pathlib.Path(sys.executable).with_name("sedna-conformance")
@@ -153,20 +154,20 @@ PROFILES = {
                        "calling factory_raises:PROFILE raised KeyError: 'datasets'"),
     "negative_tolerance": (
         "import dataclasses\n"
-        "from sedna_conformance.harness.profile import Tolerances\n"
-        "from sedna_conformance.harness.template import reference_profile\n"
+        "from sedna_conformance.harness.contract.profile import Tolerances\n"
+        "from sedna_conformance.harness.starter import reference_profile\n"
         "PROFILE = dataclasses.replace(reference_profile(),\n"
         "                              tolerances=Tolerances(batch_atol=-1e-5))\n",
         "Tolerances.batch_atol must be a finite number >= 0, got float -1e-05"),
     "preload_string": (
         "import dataclasses\n"
-        "from sedna_conformance.harness.template import reference_profile\n"
+        "from sedna_conformance.harness.starter import reference_profile\n"
         "PROFILE = dataclasses.replace(reference_profile(), preload='numpy')\n",
         "Profile.preload must be a list or tuple of module names, got the string 'numpy' "
         "(write ('numpy',))"),
     "slash_name": (
         "import dataclasses\n"
-        "from sedna_conformance.harness.template import reference_profile\n"
+        "from sedna_conformance.harness.starter import reference_profile\n"
         "PROFILE = dataclasses.replace(reference_profile(), name='team/backend')\n",
         "Profile.name must be 1 to 100 characters without '/', '\\', control characters or "
         "spaces at either end, and not '.' or '..' (it names folders and test ids), got "

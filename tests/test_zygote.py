@@ -1,4 +1,4 @@
-"""The zygote that forks the clauses' child processes (``harness/zygote.py``): children
+"""The zygote that forks the clauses' child processes (``harness/processes/zygote.py``): children
 run in their own folder, can be killed, and a zygote that cannot preload falls back to
 fresh interpreters.
 """
@@ -10,8 +10,8 @@ import sys
 
 import pytest
 
-from sedna_conformance.harness.template.estimator import SoftmaxRegression
-from sedna_conformance.harness.zygote import Zygote
+from sedna_conformance.harness.processes.zygote import Zygote
+from sedna_conformance.harness.starter.estimator import SoftmaxRegression
 
 LINUX = pytest.mark.skipif(sys.platform != "linux", reason="children are forked on Linux only")
 

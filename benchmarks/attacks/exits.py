@@ -1,5 +1,5 @@
 """Which exit status documents which outcome: the harness's table
-(``sedna_conformance.harness.exit_codes.ExitCode``) where it has one, else pytest's.
+(``sedna_conformance.harness.contract.exit_codes.ExitCode``) where it has one, else pytest's.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ _STAND_IN = {Outcome.REPORT_FOLDER: Outcome.USAGE}
 
 def _table() -> Any:
     try:
-        from sedna_conformance.harness.exit_codes import ExitCode
+        from sedna_conformance.harness.contract.exit_codes import ExitCode
     except ImportError:  # a harness without its own table: pytest's
         from pytest import ExitCode  # type: ignore[assignment]
     return ExitCode

@@ -81,7 +81,7 @@ class Scene:
 def lock_name() -> str:
     """The name of the lock file a run keeps in its report folder."""
     try:
-        from sedna_conformance.harness.report_files import LOCK_NAME
+        from sedna_conformance.harness.report.files import LOCK_NAME
     except ImportError:
         return _LOCK_NAME
     return str(LOCK_NAME)

@@ -255,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     with contextlib.ExitStack() as stack:
         if args.local_s3:
-            from sedna_conformance.harness.storage import local_s3
+            from sedna_conformance.harness.processes.servers import local_s3
 
             server = stack.enter_context(local_s3())
             os.environ.update(server.environment())

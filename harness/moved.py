@@ -1,0 +1,68 @@
+"""Where the harness's modules went when they were grouped into layer folders (contract 1.5,
+December 2026): the old paths still import, with a ``DeprecationWarning`` naming the new
+one, until they are removed in a later release. ``harness.contract`` and
+``harness.processes`` are now the folders; the facts ``harness.contract`` held are
+re-exported there.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.abc
+import importlib.machinery
+import sys
+import warnings
+from collections.abc import Sequence
+from types import ModuleType
+
+__all__ = ["MOVED", "install"]
+
+_PACKAGE = "sedna_conformance.harness"
+
+#: Old module (under ``sedna_conformance.harness``) -> where it is now.
+MOVED = {
+    "clauses": "contract.clauses", "profile": "contract.profile",
+    "results": "contract.results", "strategies": "contract.strategies",
+    "arrays": "contract.arrays", "errors": "contract.errors", "text": "contract.text",
+    "names": "contract.names", "exit_codes": "contract.exit_codes",
+    "schema_check": "contract.schema_check", "instruments": "contract.instruments",
+    "zygote": "processes.zygote", "child": "processes.helper",
+    "temp_folder": "processes.temp_folder", "storage": "processes.servers",
+    "s3_server": "processes.s3_server",
+    "clause_run": "kit.clause_run", "trace": "kit.trace", "failure": "kit.failure",
+    "profile_cache": "kit.profile_cache", "run": "kit.run_state",
+    "collection": "plugin.collection", "outcomes": "plugin.outcomes",
+    "scheduling": "plugin.scheduling", "reporting": "plugin.session_end",
+    "isolation": "plugin.isolated_runs", "interruption": "plugin.interruption",
+    "redaction": "plugin.redaction",
+    "reports": "report.renderers", "report_files": "report.files", "merge": "report.merge",
+    "template": "starter", "template.backend": "starter.backend",
+    "template.data": "starter.data", "template.estimator": "starter.estimator",
+    "template.profile": "starter.profile",
+}
+
+
+class _Alias(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    """Imports an old path as the module now at the new one."""
+
+    def find_spec(self, fullname: str, path: Sequence[str] | None = None,
+                  target: ModuleType | None = None) -> importlib.machinery.ModuleSpec | None:
+        old = fullname.removeprefix(_PACKAGE + ".")
+        if fullname == old or old not in MOVED:
+            return None
+        return importlib.machinery.ModuleSpec(fullname, self)
+
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType:
+        new = f"{_PACKAGE}.{MOVED[spec.name.removeprefix(_PACKAGE + '.')]}"
+        warnings.warn(f"{spec.name} is deprecated: import {new}", DeprecationWarning,
+                      stacklevel=2)
+        return importlib.import_module(new)
+
+    def exec_module(self, module: ModuleType) -> None:
+        """The module at the new path has run already."""
+
+
+def install() -> None:
+    """Let the old paths import (once per process)."""
+    if not any(isinstance(finder, _Alias) for finder in sys.meta_path):
+        sys.meta_path.insert(0, _Alias())

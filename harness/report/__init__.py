@@ -1,0 +1,3 @@
+"""Layer 4, reports: the renderers (JSON, Markdown, HTML, terminal), their atomic files, and
+merging the reports of several runs.
+"""
