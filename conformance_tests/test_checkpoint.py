@@ -25,7 +25,7 @@ def _refused_and_unchanged(c: ClauseRun, backend: Any, path: str, what: str) -> 
 
 
 @clause("ckpt.refuses-corrupt")
-def test_refuses_corrupt(conformance):
+def test_refuses_corrupt(conformance: ClauseRun) -> None:
     c = conformance
     good = c.backend(trained=True, label="writer").save()
     data = open(good, "rb").read()
@@ -45,7 +45,7 @@ def test_refuses_corrupt(conformance):
 
 
 @clause("ckpt.flipped-byte")
-def test_flipped_byte(conformance):
+def test_flipped_byte(conformance: ClauseRun) -> None:
     c = conformance
     writer = c.backend(trained=True, label="writer")
     good = writer.save()
@@ -92,7 +92,7 @@ class _Payload:
 
 
 @clause("ckpt.no-pickle-execution")
-def test_no_pickle_execution(conformance):
+def test_no_pickle_execution(conformance: ClauseRun) -> None:
     c = conformance
     backend = c.backend(trained=True)
     marker = c.path("PWNED")
@@ -184,7 +184,7 @@ def _kill_mid_save(child: Child, path: str, seed: int, budget_s: float = 0.6,
 
 
 @clause("ckpt.interrupted-save")
-def test_interrupted_save(conformance):
+def test_interrupted_save(conformance: ClauseRun) -> None:
     c = conformance
     folder = c.new_folder("models")
     name = "m" + c.suffix
@@ -212,7 +212,7 @@ def test_interrupted_save(conformance):
 
 
 @clause("ckpt.name-escape")
-def test_name_escape(conformance):
+def test_name_escape(conformance: ClauseRun) -> None:
     c = conformance
     folder = c.new_folder("inside")
     backend = c.backend(trained=True, model_save_path=folder)
@@ -265,7 +265,7 @@ def _save_in_child(c: ClauseRun, folder: str) -> list[str]:
 
 
 @clause("ckpt.read-only-folder")
-def test_read_only_folder(conformance):
+def test_read_only_folder(conformance: ClauseRun) -> None:
     c = conformance
     in_process = _modes_bind_this_process(c)  # as root: a child without root's override
     folder = c.new_folder("read-only")
@@ -284,7 +284,7 @@ def test_read_only_folder(conformance):
 
 
 @clause("ckpt.concurrent-saves")
-def test_concurrent_saves(conformance):
+def test_concurrent_saves(conformance: ClauseRun) -> None:
     c = conformance
     folder = c.new_folder("models")
     trained_file, name = c.trained_file(), "m" + c.suffix

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from sedna_conformance.harness.contract.facts import default_model_name
+from sedna_conformance.harness.kit.clause_run import ClauseRun
 from sedna_conformance.harness.plugin.collection import clause
 
 
-def expect_predictions(c, backend, n):
+def expect_predictions(c: ClauseRun, backend: Any, n: int) -> None:
     """Fail unless ``backend`` predicts ``n`` samples into something with a length. How many
     rows is ``predict.one-row-per-sample``'s business, not construction's.
     """
@@ -19,7 +22,7 @@ def expect_predictions(c, backend, n):
 
 
 @clause("construct.accepts-class")
-def test_accepts_class(conformance):
+def test_accepts_class(conformance: ClauseRun) -> None:
     c = conformance
     c.estimator()  # the profile's factory works (a failure is the profile's, not the backend's)
     factory = c.profile.estimator
@@ -29,7 +32,7 @@ def test_accepts_class(conformance):
 
 
 @clause("construct.accepts-instance")
-def test_accepts_instance(conformance):
+def test_accepts_instance(conformance: ClauseRun) -> None:
     c = conformance
     x = c.x(8)
     trained = c.array(c.backend(trained=True, label="trained").predict(x))
@@ -42,7 +45,7 @@ def test_accepts_instance(conformance):
 
 
 @clause("construct.never-calls-instance")
-def test_never_calls_instance(conformance):
+def test_never_calls_instance(conformance: ClauseRun) -> None:
     c = conformance
     estimator = c.estimator()
     calls = []
@@ -56,7 +59,7 @@ def test_never_calls_instance(conformance):
 
 
 @clause("construct.framework-name")
-def test_framework_name(conformance):
+def test_framework_name(conformance: ClauseRun) -> None:
     c = conformance
     framework = c.backend().framework
     c.expect(isinstance(framework, str) and framework and framework == framework.lower(),
@@ -64,7 +67,7 @@ def test_framework_name(conformance):
 
 
 @clause("construct.model-name-rule")
-def test_model_name_rule(conformance):
+def test_model_name_rule(conformance: ClauseRun) -> None:
     c = conformance
     for fine_tune in (True, False):
         backend = c.backend(fine_tune=fine_tune)
@@ -74,7 +77,7 @@ def test_model_name_rule(conformance):
 
 
 @clause("construct.explicit-name-wins")
-def test_explicit_name_wins(conformance):
+def test_explicit_name_wins(conformance: ClauseRun) -> None:
     c = conformance
     name = f"explicit-name{c.suffix}"
     backend = c.backend(model_name=name)
@@ -82,14 +85,14 @@ def test_explicit_name_wins(conformance):
 
 
 @clause("construct.unknown-kwargs")
-def test_unknown_kwargs(conformance):
+def test_unknown_kwargs(conformance: ClauseRun) -> None:
     c = conformance
     backend = c.backend(model_save_url="s3://bucket/model", an_option_nobody_knows=42)
     expect_predictions(c, backend, 2)
 
 
 @clause("construct.isolation")
-def test_isolation(conformance):
+def test_isolation(conformance: ClauseRun) -> None:
     c = conformance
     first = c.backend(trained=True, label="first")
     before = c.array(first.predict(c.x()))

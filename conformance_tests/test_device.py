@@ -6,24 +6,26 @@ sees (``gpu_visible``) and where a model lives (``model_device``).
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import numpy as np
 import pytest
 
 from sedna_conformance.conformance_tests.test_set_backend import logged_warnings
+from sedna_conformance.harness.kit.clause_run import ClauseRun
 from sedna_conformance.harness.plugin.collection import clause
 
 
-def _gpu_visible(c) -> bool:
+def _gpu_visible(c: ClauseRun) -> bool:
     return bool(c.hook("gpu_visible()", c.profile.gpu_visible))
 
 
-def _device(c, backend) -> str:
+def _device(c: ClauseRun, backend: Any) -> str:
     return str(c.hook("model_device(backend)", c.profile.model_device, backend.wrapped)).lower()
 
 
 @clause("device.cpu-fallback")
-def test_cpu_fallback(conformance):
+def test_cpu_fallback(conformance: ClauseRun) -> None:
     c = conformance
     if _gpu_visible(c):
         pytest.skip("a GPU is visible to the framework here: the fallback is judged on "
@@ -47,7 +49,7 @@ def test_cpu_fallback(conformance):
 
 
 @clause("device.gpu-placement")
-def test_gpu_placement(conformance):
+def test_gpu_placement(conformance: ClauseRun) -> None:
     c = conformance
     if not _gpu_visible(c):
         pytest.skip("no GPU is visible to the framework here (the profile's gpu_visible "

@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 import math
 import numbers
+from typing import Any
 
 from sedna_conformance.conformance_tests.helpers import expect_pure
+from sedna_conformance.harness.kit.clause_run import ClauseRun
 from sedna_conformance.harness.plugin.collection import clause
 
 
 @clause("evaluate.metrics-dict")
-def test_metrics_dict(conformance):
+def test_metrics_dict(conformance: ClauseRun) -> None:
     c = conformance
     metrics = c.backend(trained=True).evaluate(c.data.test)
     c.expect(isinstance(metrics, dict) and metrics, f"{type(metrics).__name__} {metrics!r}",
@@ -30,7 +32,7 @@ def test_metrics_dict(conformance):
 
 
 @clause("evaluate.accuracy-range")
-def test_accuracy_range(conformance):
+def test_accuracy_range(conformance: ClauseRun) -> None:
     c = conformance
     metrics = c.backend(trained=True).evaluate(c.data.test)
     key = c.accuracy_key
@@ -41,7 +43,7 @@ def test_accuracy_range(conformance):
 
 
 @clause("evaluate.agrees-with-predict")
-def test_agrees_with_predict(conformance):
+def test_agrees_with_predict(conformance: ClauseRun) -> None:
     c = conformance
     backend = c.backend(trained=True)
     reported = backend.evaluate(c.data.test)[c.accuracy_key]
@@ -52,10 +54,10 @@ def test_agrees_with_predict(conformance):
 
 
 @clause("evaluate.pure")
-def test_pure(conformance):
+def test_pure(conformance: ClauseRun) -> None:
     c = conformance
 
-    def evaluate_twice(backend):
+    def evaluate_twice(backend: Any) -> Any:
         backend.evaluate(c.data.incremental_test)
         backend.evaluate(c.data.test)
 
@@ -63,7 +65,7 @@ def test_pure(conformance):
 
 
 @clause("evaluate.model-path")
-def test_model_path(conformance):
+def test_model_path(conformance: ClauseRun) -> None:
     c = conformance
     trained = c.backend(trained=True, label="trained")
     checkpoint = trained.save()

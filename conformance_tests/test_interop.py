@@ -10,14 +10,19 @@ clause is ``blocked``, naming each target and why.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 import pytest
 
 from sedna_conformance.conformance_tests.helpers import first_difference, same_weights, weights_of
+from sedna_conformance.harness.kit.clause_run import ClauseRun
 from sedna_conformance.harness.plugin.collection import clause
 
 
-def _partners(c):
+def _partners(c: ClauseRun) -> list[tuple[str, ClauseRun]]:
     """The clause runs of every other profile of the run with this architecture."""
     partners = c.run.partners(c.profile)
     if not partners:
@@ -27,7 +32,7 @@ def _partners(c):
     return [(p.name, c.partner(p)) for p in partners]
 
 
-def _broken(name, check):
+def _broken(name: str, check: Callable[[], str]) -> str:
     """Why partner ``name`` fails ``check`` on its own models (it is then the broken side,
     and cannot judge this backend), or ``""``. Nothing the partner raises escapes.
     """
@@ -38,7 +43,9 @@ def _broken(name, check):
     return f"{name}: {why}" if why else ""
 
 
-def _judge(c, partners, sound, judge):
+def _judge(c: ClauseRun, partners: list[tuple[str, ClauseRun]],
+           sound: Callable[[ClauseRun], str],
+           judge: Callable[[str, ClauseRun], tuple[str, str] | None]) -> None:
     """Judge this backend against every partner; one that rejects it is first checked
     with its own model (``sound``): a broken partner judges nothing, and with no sound
     partner left the clause is blocked.
@@ -49,7 +56,7 @@ def _judge(c, partners, sound, judge):
         if problem is None:
             judged += 1
             continue
-        why = _broken(name, lambda partner=partner: sound(partner))
+        why = _broken(name, functools.partial(sound, partner))
         if not why:
             c.fail(*problem)
         broken.append(why)
@@ -58,12 +65,12 @@ def _judge(c, partners, sound, judge):
                   "also fails with its own, so none can judge it (" + "; ".join(broken) + ")")
 
 
-def _same(got, want):
+def _same(got: Any, want: Any) -> bool:
     return got.shape == want.shape and np.array_equal(got, want)
 
 
 @clause("interop.checkpoint")
-def test_checkpoint(conformance):
+def test_checkpoint(conformance: ClauseRun) -> None:
     c = conformance
     partners = _partners(c)
     source = c.backend(trained=True, label="source")
@@ -71,7 +78,7 @@ def test_checkpoint(conformance):
     x = c.x()
     want = c.array(source.predict(x))
 
-    def sound(partner):
+    def sound(partner: ClauseRun) -> str:
         """The partner loads its own checkpoint, with its own predictions."""
         mine = partner.backend(trained=True, label="own")
         reader = partner.backend(label="own_reader")
@@ -81,7 +88,7 @@ def test_checkpoint(conformance):
             return "loading its own checkpoint does not give its own predictions"
         return ""
 
-    def judge(name, partner):
+    def judge(name: str, partner: ClauseRun) -> tuple[str, str] | None:
         """``None`` if ``name`` takes the checkpoint exactly, else the failure."""
         try:
             target = partner.backend(label=f"target_{name}")
@@ -100,12 +107,12 @@ def test_checkpoint(conformance):
 
 
 @clause("interop.weights")
-def test_weights(conformance):
+def test_weights(conformance: ClauseRun) -> None:
     c = conformance
     partners = _partners(c)
     weights = weights_of(c, c.backend(trained=True, label="source"))
 
-    def sound(partner):
+    def sound(partner: ClauseRun) -> str:
         """The partner takes its own weights back exactly."""
         mine = partner.backend(trained=True, label="own").get_weights()
         reader = partner.backend(label="own_reader")
@@ -114,7 +121,7 @@ def test_weights(conformance):
             return "set_weights of its own weights does not give them back"
         return ""
 
-    def judge(name, partner):
+    def judge(name: str, partner: ClauseRun) -> tuple[str, str] | None:
         """``None`` if ``name`` holds exactly these weights after set_weights, else the
         failure.
         """

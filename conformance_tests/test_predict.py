@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 import numpy as np
 from hypothesis import given, note
 from hypothesis import strategies as st
 
 from sedna_conformance.conformance_tests.helpers import expect_pure
+from sedna_conformance.harness.kit.clause_run import ClauseRun
 from sedna_conformance.harness.plugin.collection import clause
 
 
 @clause("predict.one-row-per-sample")
-def test_one_row_per_sample(conformance):
+def test_one_row_per_sample(conformance: ClauseRun) -> None:
     c = conformance
     backend = c.backend(trained=True)
     largest = len(c.data.test)
 
-    def one(batch_size):
+    def one(batch_size: int) -> Any:
         out = backend.predict(c.x(batch_size))
         c.expect(len(out) == batch_size, f"{len(out)} output rows for {batch_size} samples",
                  f"{batch_size} rows")
@@ -29,7 +31,7 @@ def test_one_row_per_sample(conformance):
     @c.settings
 
     @given(batch_size=st.integers(1, largest))
-    def check(batch_size):
+    def check(batch_size: int) -> None:
         note(f"batch_size={batch_size}")
         one(batch_size)
 
@@ -37,7 +39,7 @@ def test_one_row_per_sample(conformance):
 
 
 @clause("predict.finite")
-def test_finite(conformance):
+def test_finite(conformance: ClauseRun) -> None:
     c = conformance
     out = c.backend(trained=True).predict(c.x())
     try:
@@ -49,17 +51,17 @@ def test_finite(conformance):
 
 
 @clause("predict.deterministic")
-def test_deterministic(conformance):
+def test_deterministic(conformance: ClauseRun) -> None:
     c = conformance
     outputs = [c.array(c.backend(trained=True, label=name).predict(c.x()))
                for name in ("first", "second")]
-    c.expect(np.array_equal(*outputs),
+    c.expect(np.array_equal(outputs[0], outputs[1]),
              f"outputs differ by up to {np.abs(outputs[0] - outputs[1]).max():.3g}",
              "identical outputs for the same model and input")
 
 
 @clause("predict.batch-invariant")
-def test_batch_invariant(conformance):
+def test_batch_invariant(conformance: ClauseRun) -> None:
     c = conformance
     backend = c.backend(trained=True)
     whole = c.array(backend.predict(c.x()))
@@ -69,7 +71,7 @@ def test_batch_invariant(conformance):
     @c.settings
 
     @given(cuts=st.lists(st.integers(1, n - 1), max_size=4, unique=True).map(sorted))
-    def check(cuts):
+    def check(cuts: list[int]) -> None:
         note(f"batches split at {cuts}")
         x = c.x()
         parts = [c.array(backend.predict(copy.deepcopy(x[a:b]))) for a, b in
@@ -83,10 +85,10 @@ def test_batch_invariant(conformance):
 
 
 @clause("predict.pure")
-def test_pure(conformance):
+def test_pure(conformance: ClauseRun) -> None:
     c = conformance
 
-    def predict_other_batches(backend):
+    def predict_other_batches(backend: Any) -> None:
         for n in (1, 5, len(c.data.test)):
             backend.predict(c.x(n, split="incremental_test"))
 
@@ -94,7 +96,7 @@ def test_pure(conformance):
 
 
 @clause("predict.input-untouched")
-def test_input_untouched(conformance):
+def test_input_untouched(conformance: ClauseRun) -> None:
     c = conformance
     x = c.x()
     original = c.array(copy.deepcopy(x)).copy()
@@ -107,7 +109,7 @@ def test_input_untouched(conformance):
 
 
 @clause("predict.extra-kwargs")
-def test_extra_kwargs(conformance):
+def test_extra_kwargs(conformance: ClauseRun) -> None:
     c = conformance
     backend = c.backend(trained=True)
     plain = c.array(backend.predict(c.x()))

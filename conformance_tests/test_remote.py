@@ -96,7 +96,7 @@ def _expect_clear_error(c: ClauseRun, step: dict[str, Any], report: dict[str, An
 
 
 @clause("remote.round-trip")
-def test_round_trip(conformance, s3_server):
+def test_round_trip(conformance: ClauseRun, s3_server: S3Server) -> None:
     c = conformance
     key = f"{_prefix(c)}/{{model_name}}"
     report = _run(c, s3_server, [{"op": "save", "url": s3_server.url(key)},
@@ -113,7 +113,7 @@ def test_round_trip(conformance, s3_server):
 
 
 @clause("remote.missing-object")
-def test_missing_object(conformance, s3_server):
+def test_missing_object(conformance: ClauseRun, s3_server: S3Server) -> None:
     c = conformance
     report = _run(c, s3_server, [{"op": "load", "url": s3_server.url(
         f"{_prefix(c)}/missing/{{model_name}}")}])
@@ -122,7 +122,7 @@ def test_missing_object(conformance, s3_server):
 
 
 @clause("remote.bad-credentials")
-def test_bad_credentials(conformance, s3_server):
+def test_bad_credentials(conformance: ClauseRun, s3_server: S3Server) -> None:
     c = conformance
     prefix = _prefix(c)
     saved = _backend_file(c)
@@ -139,7 +139,7 @@ def test_bad_credentials(conformance, s3_server):
 
 
 @clause("remote.endpoint-down")
-def test_endpoint_down(conformance, s3_server):
+def test_endpoint_down(conformance: ClauseRun, s3_server: S3Server) -> None:
     c = conformance
     prefix = _prefix(c)
     down = {"S3_ENDPOINT_URL": f"http://127.0.0.1:{closed_port()}"}
@@ -150,7 +150,7 @@ def test_endpoint_down(conformance, s3_server):
 
 
 @clause("remote.http-download")
-def test_http_download(conformance, s3_server):
+def test_http_download(conformance: ClauseRun, s3_server: S3Server) -> None:
     c = conformance
     served = c.new_folder("served")
     saved = _backend_file(c)
@@ -163,7 +163,7 @@ def test_http_download(conformance, s3_server):
 
 
 @clause("remote.interrupted-upload")
-def test_interrupted_upload(conformance, s3_server):
+def test_interrupted_upload(conformance: ClauseRun, s3_server: S3Server) -> None:
     c = conformance
     if not s3_server.endpoint.startswith("http://"):
         pytest.skip(f"the cutting proxy speaks plain HTTP, and the S3 endpoint "
@@ -184,7 +184,7 @@ def test_interrupted_upload(conformance, s3_server):
 
 
 @clause("remote.no-secret-echo")
-def test_no_secret_echo(conformance, s3_server):
+def test_no_secret_echo(conformance: ClauseRun, s3_server: S3Server) -> None:
     c = conformance
     prefix = _prefix(c)
     url = s3_server.url(f"{prefix}/{{model_name}}")

@@ -111,37 +111,37 @@ def _check_changes_nothing(c: ClauseRun, method: str, faults: list[str]) -> None
 
 
 @clause("robust.train-rejects-bad-input")
-def test_train_rejects_bad_input(conformance):
+def test_train_rejects_bad_input(conformance: ClauseRun) -> None:
     _check_rejects(conformance, "train", "train_data", _ALL_FAULTS)
 
 
 @clause("robust.train-bad-input-changes-nothing")
-def test_train_bad_input_changes_nothing(conformance):
+def test_train_bad_input_changes_nothing(conformance: ClauseRun) -> None:
     _check_changes_nothing(conformance, "train", _ALL_FAULTS)
 
 
 @clause("robust.predict-rejects-bad-input")
-def test_predict_rejects_bad_input(conformance):
+def test_predict_rejects_bad_input(conformance: ClauseRun) -> None:
     _check_rejects(conformance, "predict", "data", list(FEATURE_FAULTS))
 
 
 @clause("robust.predict-bad-input-changes-nothing")
-def test_predict_bad_input_changes_nothing(conformance):
+def test_predict_bad_input_changes_nothing(conformance: ClauseRun) -> None:
     _check_changes_nothing(conformance, "predict", list(FEATURE_FAULTS))
 
 
 @clause("robust.evaluate-rejects-bad-input")
-def test_evaluate_rejects_bad_input(conformance):
+def test_evaluate_rejects_bad_input(conformance: ClauseRun) -> None:
     _check_rejects(conformance, "evaluate", "data", _ALL_FAULTS)
 
 
 @clause("robust.evaluate-bad-input-changes-nothing")
-def test_evaluate_bad_input_changes_nothing(conformance):
+def test_evaluate_bad_input_changes_nothing(conformance: ClauseRun) -> None:
     _check_changes_nothing(conformance, "evaluate", _ALL_FAULTS)
 
 
 @clause("robust.float64")
-def test_float64(conformance):
+def test_float64(conformance: ClauseRun) -> None:
     c = conformance
     backend = c.backend(trained=True)
     x = c.features().astype(np.float32)

@@ -6,11 +6,12 @@ import os
 
 import numpy as np
 
+from sedna_conformance.harness.kit.clause_run import ClauseRun
 from sedna_conformance.harness.plugin.collection import clause
 
 
 @clause("save.returns-existing-file")
-def test_returns_existing_file(conformance):
+def test_returns_existing_file(conformance: ClauseRun) -> None:
     c = conformance
     path = c.backend(trained=True).save()
     c.expect(isinstance(path, str) and os.path.isfile(path), f"save() returned {path!r}",
@@ -18,7 +19,7 @@ def test_returns_existing_file(conformance):
 
 
 @clause("save.any-extension")
-def test_any_extension(conformance):
+def test_any_extension(conformance: ClauseRun) -> None:
     c = conformance
     path = c.backend(trained=True).save(model_name="task-1.model")
     c.expect(isinstance(path, str) and os.path.isfile(path),
@@ -27,7 +28,7 @@ def test_any_extension(conformance):
 
 
 @clause("save.location")
-def test_location(conformance):
+def test_location(conformance: ClauseRun) -> None:
     c = conformance
     folder = c.new_folder("models")
     path = c.backend(trained=True, model_save_path=folder, model_name="located" + c.suffix).save()
@@ -37,7 +38,7 @@ def test_location(conformance):
 
 
 @clause("save.creates-folders")
-def test_creates_folders(conformance):
+def test_creates_folders(conformance: ClauseRun) -> None:
     c = conformance
     folder = c.path("not", "yet", "there")
     path = c.backend(trained=True, model_save_path=folder).save()
@@ -46,7 +47,7 @@ def test_creates_folders(conformance):
 
 
 @clause("save.replaces")
-def test_replaces(conformance):
+def test_replaces(conformance: ClauseRun) -> None:
     c = conformance
     folder = c.new_folder("shared")
     c.backend(label="untrained", model_save_path=folder, model_name="m" + c.suffix).save()
@@ -62,7 +63,7 @@ def test_replaces(conformance):
 
 
 @clause("load.round-trip")
-def test_round_trip(conformance):
+def test_round_trip(conformance: ClauseRun) -> None:
     c = conformance
     trained = c.backend(trained=True, label="trained")
     path = trained.save()
@@ -76,7 +77,7 @@ def test_round_trip(conformance):
 
 
 @clause("load.path-and-url")
-def test_path_and_url(conformance):
+def test_path_and_url(conformance: ClauseRun) -> None:
     c = conformance
     trained = c.backend(trained=True, label="trained")
     path = trained.save()
@@ -93,7 +94,7 @@ def test_path_and_url(conformance):
 
 
 @clause("load.second-load-replaces")
-def test_second_load_replaces(conformance):
+def test_second_load_replaces(conformance: ClauseRun) -> None:
     c = conformance
     trained_path = c.backend(trained=True, label="trained").save()
     other = c.backend(label="other")
@@ -107,7 +108,7 @@ def test_second_load_replaces(conformance):
 
 
 @clause("load.missing-raises")
-def test_missing_raises(conformance):
+def test_missing_raises(conformance: ClauseRun) -> None:
     c = conformance
     backend = c.backend(trained=True)
     before = c.state(backend)
@@ -120,7 +121,7 @@ def test_missing_raises(conformance):
 
 
 @clause("load.load-weights")
-def test_load_weights(conformance):
+def test_load_weights(conformance: ClauseRun) -> None:
     c = conformance
     folder = c.new_folder("models")
     trained = c.backend(trained=True, label="trained", model_save_path=folder)

@@ -7,30 +7,32 @@ from __future__ import annotations
 
 import json
 import os
+from typing import Any
 
 import numpy as np
 
 from sedna_conformance.conformance_tests.helpers import shapes, weights_of
 from sedna_conformance.harness.contract.facts import fedavg, model_info, wire
 from sedna_conformance.harness.contract.names import qualified
+from sedna_conformance.harness.kit.clause_run import ClauseRun
 from sedna_conformance.harness.kit.trace import Traced
 from sedna_conformance.harness.plugin.collection import clause
 
 
-def _json(value):
+def _json(value: Any) -> str | Exception:
     try:
         return json.dumps(value)
     except (TypeError, ValueError) as error:
         return error
 
 
-def _deployed(c, name="base"):
+def _deployed(c: ClauseRun, name: str = "base") -> str:
     """The trained base model saved by the backend, as a job finds it at a model URL."""
     folder = c.new_folder(f"deployed-{os.urandom(2).hex()}")
     return c.backend(trained=True, label="trainer").save(os.path.join(folder, name + c.suffix))
 
 
-def incremental_learning_steps(c, backend, base_url):
+def incremental_learning_steps(c: ClauseRun, backend: Any, base_url: str) -> Any:
     """The incremental-learning job on ``backend`` (which may fine-tune from ``base_url``)."""
     data = c.data
     result = backend.train(train_data=data.incremental_train, valid_data=data.valid,
@@ -77,13 +79,13 @@ def incremental_learning_steps(c, backend, base_url):
 
 
 @clause("sedna.incremental-learning")
-def test_incremental_learning(conformance):
+def test_incremental_learning(conformance: ClauseRun) -> None:
     c = conformance
     incremental_learning_steps(c, c.backend(trained=True, fine_tune=False), _deployed(c))
 
 
 @clause("sedna.inference")
-def test_inference(conformance):
+def test_inference(conformance: ClauseRun) -> None:
     c = conformance
     url = _deployed(c)
     trainer = c.backend(trained=True, label="trainer")
@@ -101,7 +103,7 @@ def test_inference(conformance):
 
 
 @clause("sedna.federated-learning")
-def test_federated_learning(conformance):
+def test_federated_learning(conformance: ClauseRun) -> None:
     c = conformance
     half = len(c.data.train) // 2
     shards = (c.subset("train", slice(None, half)), c.subset("train", slice(half, None)))
@@ -137,7 +139,7 @@ def test_federated_learning(conformance):
 
 
 @clause("sedna.multi-task")
-def test_multi_task(conformance):
+def test_multi_task(conformance: ClauseRun) -> None:
     c = conformance
     folder = c.new_folder("tasks")
     tasks = [c.backend(trained=True, model_save_path=folder, label="task_1"),
@@ -158,7 +160,7 @@ def test_multi_task(conformance):
 
 
 @clause("sedna.lifelong-no-data")
-def test_lifelong_no_data(conformance):
+def test_lifelong_no_data(conformance: ClauseRun) -> None:
     c = conformance
     backend = c.backend(trained=True)
     before = c.state(backend)
@@ -171,7 +173,7 @@ def test_lifelong_no_data(conformance):
 
 
 @clause("sedna.set-backend-job")
-def test_set_backend_job(conformance):
+def test_set_backend_job(conformance: ClauseRun) -> None:
     c = conformance
     base_url = _deployed(c)
     output = c.new_folder("job-output")

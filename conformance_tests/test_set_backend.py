@@ -7,8 +7,10 @@ import logging
 import os
 import warnings
 from collections.abc import Iterator
+from typing import Any
 
 from sedna_conformance.harness.contract.names import qualified
+from sedna_conformance.harness.kit.clause_run import ClauseRun
 from sedna_conformance.harness.plugin.collection import clause
 
 _VARIABLES = ("BACKEND_TYPE", "DEVICE_CATEGORY", "CUDA_VISIBLE_DEVICES")
@@ -58,7 +60,13 @@ def logged_warnings() -> Iterator[list[str]]:
             logger.removeHandler(handler)
 
 
-def build(c, config=None, **variables):
+def _type(c: ClauseRun) -> str:
+    """The profile's backend type (these clauses are skipped for a profile without one)."""
+    assert c.profile.backend_type is not None
+    return c.profile.backend_type
+
+
+def build(c: ClauseRun, config: Any = None, **variables: str) -> tuple[Any, list[str]]:
     """``set_backend(estimator, config)`` with exactly ``variables`` among Sedna's; the
     backend and every warning issued (Python warnings and logged ones).
     """
@@ -70,37 +78,37 @@ def build(c, config=None, **variables):
     return backend, [str(w.message) for w in caught] + logged
 
 
-def expect_profile_backend(c, backend, how):
+def expect_profile_backend(c: ClauseRun, backend: Any, how: str) -> None:
     c.expect(type(backend) is c.profile.backend,
              f"{how} gave {qualified(type(backend))}", qualified(c.profile.backend))
 
 
 @clause("set_backend.env-any-case")
-def test_env_any_case(conformance):
+def test_env_any_case(conformance: ClauseRun) -> None:
     c = conformance
-    name = c.profile.backend_type
+    name = _type(c)
     for spelling in (name.upper(), name.lower(), name.title()):
         backend, _ = build(c, BACKEND_TYPE=spelling)
         expect_profile_backend(c, backend, f"BACKEND_TYPE={spelling!r}")
 
 
 @clause("set_backend.config-type")
-def test_config_type(conformance):
+def test_config_type(conformance: ClauseRun) -> None:
     c = conformance
-    backend, _ = build(c, {"backend_type": c.profile.backend_type.lower()})
+    backend, _ = build(c, {"backend_type": _type(c).lower()})
     expect_profile_backend(c, backend, "config backend_type with BACKEND_TYPE unset")
 
 
 @clause("set_backend.env-wins")
-def test_env_wins(conformance):
+def test_env_wins(conformance: ClauseRun) -> None:
     c = conformance
     backend, _ = build(c, {"backend_type": "SOMETHING_ELSE"},
-                       BACKEND_TYPE=c.profile.backend_type)
+                       BACKEND_TYPE=_type(c))
     expect_profile_backend(c, backend, "BACKEND_TYPE with a different config backend_type")
 
 
 @clause("set_backend.unknown-falls-back")
-def test_unknown_falls_back(conformance):
+def test_unknown_falls_back(conformance: ClauseRun) -> None:
     c = conformance
     backend, warned = build(c, {"backend_type": "no-such-framework"})
     kind = type(backend)
@@ -117,33 +125,33 @@ def test_unknown_falls_back(conformance):
 
 
 @clause("set_backend.none-estimator")
-def test_none_estimator(conformance):
+def test_none_estimator(conformance: ClauseRun) -> None:
     c = conformance
     result = c.log.call("set_backend", c.profile.set_backend, None, {"backend_type": "x"})
     c.expect(result is None, f"{result!r}", "None")
 
 
 @clause("set_backend.config-reaches-backend")
-def test_config_reaches_backend(conformance):
+def test_config_reaches_backend(conformance: ClauseRun) -> None:
     c = conformance
     base, out = c.new_folder("base"), c.new_folder("out")
     name = "m" + c.suffix
     backend, _ = build(c, {"base_model_url": base, "model_url": out, "model_name": name},
-                       BACKEND_TYPE=c.profile.backend_type)
+                       BACKEND_TYPE=_type(c))
     c.expect(backend.model_save_path == base and backend.model_name == name,
              f"model_save_path={backend.model_save_path!r}, model_name={backend.model_name!r}",
              f"model_save_path={base!r} (base_model_url), model_name={name!r}")
-    backend, _ = build(c, {"model_url": out}, BACKEND_TYPE=c.profile.backend_type)
+    backend, _ = build(c, {"model_url": out}, BACKEND_TYPE=_type(c))
     c.expect(backend.model_save_path == out,
              f"model_save_path={backend.model_save_path!r} with only model_url",
              f"{out!r} (model_url)")
 
 
 @clause("set_backend.cuda-sets-use-cuda")
-def test_cuda_sets_use_cuda(conformance):
+def test_cuda_sets_use_cuda(conformance: ClauseRun) -> None:
     c = conformance
     for visible, expected in (({"CUDA_VISIBLE_DEVICES": "0"}, True), ({}, False)):
-        backend, _ = build(c, {"backend_type": c.profile.backend_type}, **visible)
+        backend, _ = build(c, {"backend_type": _type(c)}, **visible)
         got = getattr(backend, "use_cuda", None)
         c.expect(got is expected, f"use_cuda={got!r} on {qualified(type(backend))} with "
                  f"CUDA_VISIBLE_DEVICES {'set' if visible else 'unset'}", repr(expected))

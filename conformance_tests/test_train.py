@@ -21,7 +21,7 @@ def trained_once(c: ClauseRun) -> dict[str, Any]:
 
 
 @clause("train.learns")
-def test_learns(conformance):
+def test_learns(conformance: ClauseRun) -> None:
     c = conformance
     run = trained_once(c)
     after = c.accuracy(run["backend"].predict(c.x(split="train")), c.data.train.y)
@@ -32,7 +32,7 @@ def test_learns(conformance):
 
 
 @clause("train.changes-weights")
-def test_changes_weights(conformance):
+def test_changes_weights(conformance: ClauseRun) -> None:
     c = conformance
     backend = c.backend()
     before = c.state(backend)
@@ -43,7 +43,7 @@ def test_changes_weights(conformance):
 
 
 @clause("train.result-json")
-def test_result_json(conformance):
+def test_result_json(conformance: ClauseRun) -> None:
     c = conformance
     result = c.backend().train(train_data=c.data.train, valid_data=c.data.valid,
                                **c.train_kwargs())
@@ -80,7 +80,7 @@ def non_finite(value: Any, path: str = "result") -> str | None:
 
 
 @clause("train.valid-optional")
-def test_valid_optional(conformance):
+def test_valid_optional(conformance: ClauseRun) -> None:
     c = conformance
     c.backend().train(c.data.train, **c.train_kwargs())
 
@@ -102,7 +102,7 @@ def probe_estimator(c: ClauseRun, seen: dict[str, Any]) -> Any:
 
 
 @clause("train.forwards-kwargs")
-def test_forwards_kwargs(conformance):
+def test_forwards_kwargs(conformance: ClauseRun) -> None:
     c = conformance
     seen: dict[str, Any] = {}
     backend = c.backend(estimator=probe_estimator(c, seen))
@@ -113,7 +113,7 @@ def test_forwards_kwargs(conformance):
 
 
 @clause("train.drops-unknown-kwargs")
-def test_drops_unknown_kwargs(conformance):
+def test_drops_unknown_kwargs(conformance: ClauseRun) -> None:
     c = conformance
     seen: dict[str, Any] = {}
     backend = c.backend(estimator=probe_estimator(c, seen))
@@ -123,7 +123,7 @@ def test_drops_unknown_kwargs(conformance):
 
 
 @clause("train.reproducible")
-def test_reproducible(conformance):
+def test_reproducible(conformance: ClauseRun) -> None:
     c = conformance
     states, initial = [], None
     for label in ("first", "second"):
@@ -132,6 +132,7 @@ def test_reproducible(conformance):
         backend.train(train_data=c.data.train, valid_data=c.data.valid,
                       **c.train_kwargs(seed=c.profile.seed))
         states.append(c.state(backend))
+    assert initial is not None
     c.expect(not initial.same(states[0]), f"training left the model as it was "
              f"({c.instrument.describe()})", "two trainings that change the model")
     c.expect(states[0].same(states[1]), states[0].difference(states[1]), "identical models")
@@ -166,7 +167,7 @@ def fine_tune_start(c: ClauseRun, fine_tune: bool) -> tuple[float, float]:
 
 
 @clause("train.fine-tune-from-checkpoint")
-def test_fine_tune_from_checkpoint(conformance):
+def test_fine_tune_from_checkpoint(conformance: ClauseRun) -> None:
     c = conformance
     to_checkpoint, to_initial = fine_tune_start(c, fine_tune=True)
     c.expect(to_checkpoint < to_initial,
@@ -176,7 +177,7 @@ def test_fine_tune_from_checkpoint(conformance):
 
 
 @clause("train.no-fine-tune-ignores-checkpoint")
-def test_no_fine_tune_ignores_checkpoint(conformance):
+def test_no_fine_tune_ignores_checkpoint(conformance: ClauseRun) -> None:
     c = conformance
     to_checkpoint, to_initial = fine_tune_start(c, fine_tune=False)
     c.expect(to_initial < to_checkpoint,
@@ -187,7 +188,7 @@ def test_no_fine_tune_ignores_checkpoint(conformance):
 
 
 @clause("train.predict-after-train")
-def test_predict_after_train(conformance):
+def test_predict_after_train(conformance: ClauseRun) -> None:
     c = conformance
     stale = c.backend(label="stale")
     stale_out = c.array(stale.predict(c.x()))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import numpy as np
 from hypothesis import given, note
@@ -17,11 +18,12 @@ from sedna_conformance.conformance_tests.helpers import (
     weights_of,
 )
 from sedna_conformance.harness.contract.facts import nested_lists
+from sedna_conformance.harness.kit.clause_run import ClauseRun
 from sedna_conformance.harness.plugin.collection import clause
 
 
 @clause("weights.stable")
-def test_stable(conformance):
+def test_stable(conformance: ClauseRun) -> None:
     c = conformance
     backend = c.backend(trained=True)
     first, second = weights_of(c, backend), weights_of(c, backend)
@@ -31,7 +33,7 @@ def test_stable(conformance):
 
 
 @clause("weights.copies")
-def test_copies(conformance):
+def test_copies(conformance: ClauseRun) -> None:
     c = conformance
     backend = c.backend(trained=True)
     before = c.array(backend.predict(c.x()))
@@ -57,7 +59,7 @@ def test_copies(conformance):
              "each call to return its own copy")
 
 
-def _perturbed(weight, noise, integer):
+def _perturbed(weight: Any, noise: Any, integer: bool) -> Any:
     """``weight`` plus ``noise``, in what the weight can hold exactly: an ``integer`` one
     (a batch count such as PyTorch's ``num_batches_tracked``) moves by whole numbers.
     """
@@ -67,7 +69,7 @@ def _perturbed(weight, noise, integer):
 
 
 @clause("weights.round-trip")
-def test_round_trip(conformance):
+def test_round_trip(conformance: ClauseRun) -> None:
     c = conformance
     backend = c.backend(trained=True)
     given_weights = weights_of(c, backend)
@@ -78,7 +80,7 @@ def test_round_trip(conformance):
     @c.settings
 
     @given(seed=st.integers(0, 2**16), scale=st.sampled_from([0.0, 1e-3, 0.1, 1.0]))
-    def check(seed, scale):
+    def check(seed: int, scale: float) -> None:
         note(f"perturbation: seed={seed}, scale={scale}")
         rng = np.random.default_rng(seed)
         perturbed = [_perturbed(w, scale * rng.standard_normal(w.shape), whole)
@@ -92,7 +94,7 @@ def test_round_trip(conformance):
 
 
 @clause("weights.json-transport")
-def test_json_transport(conformance):
+def test_json_transport(conformance: ClauseRun) -> None:
     c = conformance
     sender = c.backend(trained=True, label="client")
     weights = weights_of(c, sender)
@@ -108,7 +110,7 @@ def test_json_transport(conformance):
 
 
 @clause("weights.transfer")
-def test_transfer(conformance):
+def test_transfer(conformance: ClauseRun) -> None:
     c = conformance
     source = c.backend(trained=True, label="source")
     target = c.backend(label="target")
@@ -118,12 +120,12 @@ def test_transfer(conformance):
              "the source's predictions")
 
 
-def _rejects(c, backend, bad, what):
+def _rejects(c: ClauseRun, backend: Any, bad: Any, what: str) -> None:
     expect_refused(c, backend, f"set_weights({what})", (ValueError,), backend.set_weights, bad)
 
 
 @clause("weights.wrong-count")
-def test_wrong_count(conformance):
+def test_wrong_count(conformance: ClauseRun) -> None:
     c = conformance
     backend = c.backend(trained=True)
     other = arrays(weights_of(c, c.backend(label="other")))
@@ -132,7 +134,7 @@ def test_wrong_count(conformance):
 
 
 @clause("weights.wrong-shape")
-def test_wrong_shape(conformance):
+def test_wrong_shape(conformance: ClauseRun) -> None:
     c = conformance
     backend = c.backend(trained=True)
     other = arrays(weights_of(c, c.backend(label="other")))
@@ -141,7 +143,7 @@ def test_wrong_shape(conformance):
 
 
 @clause("weights.fedavg")
-def test_fedavg(conformance):
+def test_fedavg(conformance: ClauseRun) -> None:
     c = conformance
     one = arrays(weights_of(c, c.backend(trained=True, label="client_a")))
     two = arrays(weights_of(c, c.backend(label="client_b")))

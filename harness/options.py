@@ -192,8 +192,11 @@ class RunOptions:
         error naming the option; a report path that cannot be written ends the run before
         it starts, with :attr:`ExitCode.REPORT_FOLDER`.
         """
-        said = (lambda option: CLI_SPELLINGS.get(option, option)) \
-            if config.getoption("sedna_cli") else (lambda option: option)
+        cli = bool(config.getoption("sedna_cli"))
+
+        def said(option: str) -> str:
+            return CLI_SPELLINGS.get(option, option) if cli else option
+
         options = cls(
             profile_specs=tuple(config.getoption("conformance_profiles")),
             clause_globs=tuple(config.getoption("conformance_clauses")),

@@ -13,7 +13,7 @@ import json
 from sedna_conformance.harness.cli import build_parser
 from sedna_conformance.harness.contract.clauses import CLAUSES, CONTRACT_VERSION, run_order
 from sedna_conformance.harness.contract.profile import Capabilities
-from sedna_conformance.harness.contract.results import STATUS_MEANINGS, report_schema
+from sedna_conformance.harness.contract.results import Status, report_schema
 
 __all__ = ["contract_markdown", "reports_markdown"]
 
@@ -78,7 +78,7 @@ def reports_markdown() -> str:
              "when a profile had no clause judged (every selected clause skipped, blocked or "
              "deselected).", "",
              "| status | meaning |", "|---|---|"]
-    lines += [f"| `{s}` | {_cell(m)} |" for s, m in STATUS_MEANINGS.items()]
+    lines += [f"| `{s}` | {_cell(s.meaning)} |" for s in Status]
     lines += ["", "## `conformance.json`", "",
               "Validate a report with any JSON Schema validator; `sedna-conformance schema` "
               "prints this schema.", "", "```json", json.dumps(report_schema(), indent=2),

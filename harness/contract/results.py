@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import enum
 import platform
 import sys
 from dataclasses import asdict, dataclass, field
@@ -12,31 +13,67 @@ from typing import Any
 from sedna_conformance.harness.contract.clauses import CONTRACT_VERSION
 from sedna_conformance.harness.contract.text import JSON_LIMIT, for_json, valid_utf8
 
-__all__ = ["STATUSES", "STATUS_MEANINGS", "ClauseResult", "RunResult", "environment",
-           "report_schema"]
+__all__ = [
+    "STATUSES",
+    "STATUS_MEANINGS",
+    "ClauseResult",
+    "RunResult",
+    "Status",
+    "environment",
+    "report_schema",
+]
 
-#: Every status a clause can have, worst first.
-STATUSES = ("failed", "crashed", "timed_out", "error", "blocked", "xpassed", "xfailed",
-            "skipped", "passed")
-_SEVERITY = {status: len(STATUSES) - i for i, status in enumerate(STATUSES)}
-#: Statuses that make a run fail.
-FAILING = ("failed", "crashed", "timed_out", "error")
-#: What each status means (the report schema and the docs are generated from this).
-STATUS_MEANINGS = {
-    "failed": "the backend broke the clause",
-    "crashed": "the process running the clause died (segfault, abort); isolated runs only",
-    "timed_out": "the clause ran past the clause timeout (--clause-timeout; "
-                 "--conformance-clause-timeout under pytest) and its process was ended; "
-                 "isolated runs only",
-    "error": "the clause could not be set up or torn down",
-    "blocked": "not run because a prerequisite clause failed, crashed, timed out, errored "
-               "or was itself blocked (a declared expected failure blocks nothing)",
-    "xpassed": "passed although the profile declares it an expected failure",
-    "xfailed": "failed as the profile declares",
-    "skipped": "not applicable: the profile lacks a capability the clause needs, or declares "
-               "the clause not applicable (not_applicable), with the reason",
-    "passed": "the backend meets the clause",
+class Status(enum.StrEnum):
+    """Every status a clause can have, worst first; each is its JSON string."""
+
+    FAILED = "failed"
+    CRASHED = "crashed"
+    TIMED_OUT = "timed_out"
+    ERROR = "error"
+    BLOCKED = "blocked"
+    XPASSED = "xpassed"
+    XFAILED = "xfailed"
+    SKIPPED = "skipped"
+    PASSED = "passed"
+
+    @property
+    def meaning(self) -> str:
+        """What the status means (the report schema and the docs are generated from this)."""
+        return _MEANINGS[self]
+
+    @property
+    def failing(self) -> bool:
+        """Whether the status makes a run fail."""
+        return self in (Status.FAILED, Status.CRASHED, Status.TIMED_OUT, Status.ERROR)
+
+    @property
+    def judged(self) -> bool:
+        """Whether a clause with this status reached a verdict (neither skipped nor blocked)."""
+        return self not in (Status.SKIPPED, Status.BLOCKED)
+
+
+_MEANINGS = {
+    Status.FAILED: "the backend broke the clause",
+    Status.CRASHED: "the process running the clause died (segfault, abort); isolated runs only",
+    Status.TIMED_OUT: "the clause ran past the clause timeout (--clause-timeout; "
+                      "--conformance-clause-timeout under pytest) and its process was ended; "
+                      "isolated runs only",
+    Status.ERROR: "the clause could not be set up or torn down",
+    Status.BLOCKED: "not run because a prerequisite clause failed, crashed, timed out, errored "
+                    "or was itself blocked (a declared expected failure blocks nothing)",
+    Status.XPASSED: "passed although the profile declares it an expected failure",
+    Status.XFAILED: "failed as the profile declares",
+    Status.SKIPPED: "not applicable: the profile lacks a capability the clause needs, or "
+                    "declares the clause not applicable (not_applicable), with the reason",
+    Status.PASSED: "the backend meets the clause",
 }
+#: Every status, worst first, as strings (kept for readers of the old name).
+STATUSES = tuple(status.value for status in Status)
+_SEVERITY = {status: len(Status) - i for i, status in enumerate(Status)}
+#: Statuses that make a run fail.
+FAILING = tuple(status for status in Status if status.failing)
+#: What each status means, by its string.
+STATUS_MEANINGS = {status.value: status.meaning for status in Status}
 
 
 @dataclass
@@ -50,19 +87,21 @@ class ClauseResult:
 
     profile: str
     clause: str
-    status: str
+    status: Status
     message: str = ""
     duration_s: float = 0.0
     backend_s: float = 0.0
 
     def __post_init__(self) -> None:
-        if self.status not in _SEVERITY:
-            raise ValueError(f"status must be one of {STATUSES}, got {self.status!r}")
+        try:
+            self.status = Status(self.status)
+        except ValueError:
+            raise ValueError(f"status must be one of {STATUSES}, got {self.status!r}") from None
 
     @property
     def judged(self) -> bool:
         """Whether the clause reached a verdict (it was neither skipped nor blocked)."""
-        return self.status not in ("skipped", "blocked")
+        return self.status.judged
 
     def merge(self, other: ClauseResult) -> None:
         """Fold in another phase or variant: the worst status wins, times add up."""
@@ -72,8 +111,8 @@ class ClauseResult:
         self.backend_s += other.backend_s
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON form (how it crosses process boundaries)."""
-        return asdict(self)
+        """The JSON form (how it crosses process boundaries): plain types only."""
+        return {**asdict(self), "status": self.status.value}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ClauseResult:

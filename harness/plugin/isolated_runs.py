@@ -34,7 +34,7 @@ from typing import Any, Literal
 import pytest
 
 from sedna_conformance.harness.contract.clauses import get_clause
-from sedna_conformance.harness.contract.results import ClauseResult
+from sedna_conformance.harness.contract.results import ClauseResult, Status
 from sedna_conformance.harness.discovery import child_search_path
 from sedna_conformance.harness.kit.failure import format_failure
 from sedna_conformance.harness.kit.run_state import ConformanceRun
@@ -193,7 +193,7 @@ def _report_failure(item: pytest.Item, when: Literal["setup", "call"], longrepr:
 
 #: Builds the result of a clause that took its child down:
 #: ``(item, status, what happened, child output path) -> result``.
-LostReport = Callable[[pytest.Item, str, str, str], ClauseResult]
+LostReport = Callable[[pytest.Item, Status, str, str], ClauseResult]
 
 
 #: The environment variable that hands an isolated child its journal's key.
@@ -260,7 +260,7 @@ def supervise(session: pytest.Session, groups: Sequence[Sequence[pytest.Item]], 
                                      "harness and were ignored\n")
                 what = f"its child process {_exit_reason(process.returncode)}"
                 if current is not None:
-                    status = "timed_out" if timed_out else "crashed"
+                    status = Status.TIMED_OUT if timed_out else Status.CRASHED
                     if process.returncode == _PYTEST_INTERRUPTED and not timed_out:
                         what += (" after the clause raised KeyboardInterrupt (a backend must "
                                  "not raise KeyboardInterrupt or another BaseException that "
@@ -278,7 +278,7 @@ def supervise(session: pytest.Session, groups: Sequence[Sequence[pytest.Item]], 
                                                            location=item.location)
                         _report_failure(item, "setup", f"{what} before running this; its last "
                                         f"output:\n{_tail(log_path)}",
-                                        lost_report(item, "error", f"{what} before running it",
+                                        lost_report(item, Status.ERROR, f"{what} before running it",
                                                     log_path))
                     kept.append(log_path)
                     break
@@ -391,12 +391,12 @@ class Isolation:
                   logs=logs)
         return True
 
-    def _lost_report(self, item: pytest.Item, status: str, what: str,
+    def _lost_report(self, item: pytest.Item, status: Status, what: str,
                      log_path: str) -> ClauseResult:
         clause_id, profile = clause_of(item), profile_of(item)
         assert clause_id is not None and profile is not None
         observed = what
-        if status == "timed_out":
+        if status == Status.TIMED_OUT:
             observed = (f"still running after {self.run.options.clause_timeout:g} s "
                         f"(the clause timeout); {what}")
         message = format_failure(get_clause(clause_id), observed, "the clause to finish",

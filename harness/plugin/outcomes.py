@@ -23,7 +23,7 @@ import pytest
 from sedna_conformance.harness.contract.clauses import CLAUSES, get_clause, prerequisites
 from sedna_conformance.harness.contract.errors import SetupError
 from sedna_conformance.harness.contract.profile import Capabilities, Profile
-from sedna_conformance.harness.contract.results import ClauseResult
+from sedna_conformance.harness.contract.results import ClauseResult, Status
 from sedna_conformance.harness.kit.failure import (
     Blocked,
     ClauseFailure,
@@ -37,9 +37,9 @@ __all__ = ["BLOCKING", "JUDGED_ANYWAY", "Outcomes", "has_capability"]
 
 #: Prerequisite statuses that block the clauses requiring them. A declared failure
 #: (``xfailed``) does not: the profile said so, and its dependants are still judged.
-BLOCKING = ("failed", "crashed", "timed_out", "error", "blocked")
+BLOCKING = (Status.FAILED, Status.CRASHED, Status.TIMED_OUT, Status.ERROR, Status.BLOCKED)
 #: Of those, the ones whose dependants are judged anyway: a pass is then ``blocked``.
-JUDGED_ANYWAY = ("failed", "blocked")
+JUDGED_ANYWAY = (Status.FAILED, Status.BLOCKED)
 _BLOCKED_BY = pytest.StashKey[str]()
 _UNPROVEN_BY = pytest.StashKey[tuple[str, str]]()
 
@@ -56,26 +56,26 @@ def has_capability(profile: Profile, name: str) -> bool:
     return bool(getattr(profile.capabilities, name))
 
 
-def _status(report: pytest.TestReport, item: pytest.Item) -> str | None:
+def _status(report: pytest.TestReport, item: pytest.Item) -> Status | None:
     """The clause status this phase's report stands for, or ``None`` if it adds nothing."""
     xfail = hasattr(report, "wasxfail")
     if report.when == "setup":
         if report.skipped:
             if xfail:
-                return "xfailed"
-            return "blocked" if _BLOCKED_BY in item.stash else "skipped"
-        return "error" if report.failed else None
+                return Status.XFAILED
+            return Status.BLOCKED if _BLOCKED_BY in item.stash else Status.SKIPPED
+        return Status.ERROR if report.failed else None
     if report.when == "call":
         if report.passed:
-            return "xpassed" if xfail else "passed"
+            return Status.XPASSED if xfail else Status.PASSED
         if report.skipped:
-            return "xfailed" if xfail else "skipped"
-        return "failed"
-    return "error" if report.failed else None
+            return Status.XFAILED if xfail else Status.SKIPPED
+        return Status.FAILED
+    return Status.ERROR if report.failed else None
 
 
-def _unproven(item: pytest.Item, status: str, message: str,
-              profile_error: bool) -> tuple[str, str]:
+def _unproven(item: pytest.Item, status: Status, message: str,
+              profile_error: bool) -> tuple[Status, str]:
     """The verdict of a clause judged while a prerequisite does not hold: a pass proves
     nothing, and backend output the harness cannot read is that prerequisite's echo (both
     ``blocked``); a failure stands, naming the prerequisite as a likely cause.
@@ -84,13 +84,13 @@ def _unproven(item: pytest.Item, status: str, message: str,
         return status, message
     required, required_status = item.stash[_UNPROVEN_BY]
     blocked = f"blocked by {required} ({required_status}): {CLAUSES[required].sentence}"
-    if status == "passed":
-        return "blocked", (f"{blocked} This clause's own checks passed, which proves "
-                           f"nothing while {required} does not hold.")
-    if status == "error" and not profile_error:
-        return "blocked", (f"{blocked} The harness could not read the backend's output "
-                           f"here ({first_line(message)[:160]}).")
-    if status == "failed":
+    if status == Status.PASSED:
+        return Status.BLOCKED, (f"{blocked} This clause's own checks passed, which proves "
+                                f"nothing while {required} does not hold.")
+    if status == Status.ERROR and not profile_error:
+        return Status.BLOCKED, (f"{blocked} The harness could not read the backend's output "
+                                f"here ({first_line(message)[:160]}).")
+    if status == Status.FAILED:
         return status, (f"{message}\n(its prerequisite {required} {required_status} too: "
                         "fix that first, this may be the same fault)")
     return status, message
@@ -107,7 +107,7 @@ def _lost_worker(report: pytest.TestReport) -> ClauseResult | None:
     message = format_failure(get_clause(clause_id), f"{report.longrepr}", "the clause to finish",
                              "run this profile with --isolate: a clause that kills its process "
                              "is then reported for that clause and the run goes on")
-    return ClauseResult(profile, clause_id, "crashed", message)
+    return ClauseResult(profile, clause_id, Status.CRASHED, message)
 
 
 class Outcomes:
@@ -154,17 +154,17 @@ class Outcomes:
         message = ""
         error = call.excinfo.value if call.excinfo is not None else None
         if isinstance(error, Blocked):
-            status, message = "blocked", str(error.msg)
-        elif status in ("failed", "error", "xfailed") and error is not None:
+            status, message = Status.BLOCKED, str(error.msg)
+        elif status in (Status.FAILED, Status.ERROR, Status.XFAILED) and error is not None:
             calls = run.log.summary() if run is not None else ""
             reproduce = f"{self.run.reproduce(profile, clause_id)}\n{calls}"
             if isinstance(error, ClauseFailure):
                 message = str(error)
             elif isinstance(error, SetupError):
-                status, message = "error", f"{error}\n{reproduce}"
+                status, message = Status.ERROR, f"{error}\n{reproduce}"
                 report.sedna_profile_error = True  # type: ignore[attr-defined]
             elif run is None or not run.log.from_backend(error):
-                status = "error"
+                status = Status.ERROR
                 message = (f"the harness raised {type(error).__name__}: {first_line(error)} "
                            f"outside any backend call while judging {clause_id} on "
                            f"{profile.name!r}: not charged to the backend (a harness bug, or "
@@ -173,10 +173,10 @@ class Outcomes:
                 message = format_failure(get_clause(clause_id),
                                          f"{type(error).__name__}: {first_line(error)}",
                                          "no exception", reproduce, run.cache.framework)
-        elif status in ("skipped", "blocked"):
+        elif status in (Status.SKIPPED, Status.BLOCKED):
             text = str(report.longrepr[2]) if isinstance(report.longrepr, tuple) else ""
             message = text.removeprefix("Skipped: ")
-        elif status == "xpassed":
+        elif status == Status.XPASSED:
             message = f"unexpectedly passed; declared: {profile.expected_failure(clause_id)}"
         status, message = _unproven(item, status, message,
                                     getattr(report, "sedna_profile_error", False))

@@ -15,7 +15,7 @@ from typing import Any
 
 from sedna_conformance.harness.contract import text
 from sedna_conformance.harness.contract.clauses import CLAUSES
-from sedna_conformance.harness.contract.results import STATUSES, RunResult
+from sedna_conformance.harness.contract.results import STATUSES, RunResult, Status
 from sedna_conformance.harness.report.files import write_text
 
 __all__ = ["NOT_RUN", "REPORT_FILES", "environment_lines", "html", "interrupted_line",
@@ -103,7 +103,7 @@ def summary_text(result: RunResult) -> str:
                      "backend/framework calls)")
     for name, clauses in result.profiles.items():
         for cid, r in clauses.items():
-            if r.status != "passed":
+            if r.status != Status.PASSED:
                 lines.append(f"  {text.first_line(name)} {text.first_line(cid)}: {r.status}"
                              + (f" - {text.first_line(r.message)}" if r.message else ""))
     for name, ids in result.not_run.items():
@@ -174,7 +174,7 @@ def markdown(result: RunResult) -> str:
         sentence = CLAUSES[cid].sentence.replace("|", "\\|") if cid in CLAUSES else ""
         out.append(f"| {_md_clause(cid)} | " + " | ".join(cells) + f" | {sentence} |")
     notes = [(n, cid, r) for n in names for cid, r in result.profiles.get(n, {}).items()
-             if r.status != "passed" and r.message]
+             if r.status != Status.PASSED and r.message]
     if notes:
         out += ["", "## Notes", ""]
         for name, cid, r in notes:
