@@ -82,9 +82,7 @@ def expect_refused(c: Any, backend: Any, what: str, errors: tuple[type[BaseExcep
         c.fail(f"{type(error).__name__}: {str(error)[:160]} for {what}", expected)
     else:
         c.fail(f"no error for {what}", expected)
-    after = c.state(backend)
-    c.expect(before.same(after), f"the model changed after refusing {what}: "
-             f"{before.difference(after)}", "an unchanged model")
+    c.expect_unchanged(before, backend, f"refusing {what}")
 
 
 def weights_of(c: Any, backend: Any) -> Any:

@@ -63,8 +63,7 @@ def test_deterministic(conformance: ClauseRun) -> None:
 @clause("predict.batch-invariant")
 def test_batch_invariant(conformance: ClauseRun) -> None:
     c = conformance
-    backend = c.backend(trained=True)
-    whole = c.array(backend.predict(c.x()))
+    backend, whole = c.trained_predictions()
     tol = c.profile.tolerances
     n = len(whole)
 
@@ -111,8 +110,7 @@ def test_input_untouched(conformance: ClauseRun) -> None:
 @clause("predict.extra-kwargs")
 def test_extra_kwargs(conformance: ClauseRun) -> None:
     c = conformance
-    backend = c.backend(trained=True)
-    plain = c.array(backend.predict(c.x()))
+    backend, plain = c.trained_predictions()
     tol = c.profile.tolerances
     for kwargs in ({"kwargs": {"request_id": 7}}, {"an_unknown_option": True}):
         out = c.array(backend.predict(c.x(), **kwargs))

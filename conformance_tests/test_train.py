@@ -166,25 +166,27 @@ def fine_tune_start(c: ClauseRun, fine_tune: bool) -> tuple[float, float]:
     return ends[0], ends[1]
 
 
+def _expect_start(c: ClauseRun, fine_tune: bool) -> None:
+    """Fail unless training with ``fine_tune`` ends closer to a training started where it
+    should start (the checkpoint, or the estimator's own model) than to one from the other.
+    """
+    to_checkpoint, to_initial = fine_tune_start(c, fine_tune=fine_tune)
+    starts = {"the checkpoint": to_checkpoint, "the estimator's own model": to_initial}
+    want, other = sorted(starts, key=lambda start: (start == "the checkpoint") != fine_tune)
+    c.expect(starts[want] < starts[other],
+             f"a trained model {starts[want]:.3g} from the same training started at {want} "
+             f"and {starts[other]:.3g} from it started at {other} ({c.instrument.describe()})",
+             f"closer to training from {want}")
+
+
 @clause("train.fine-tune-from-checkpoint")
 def test_fine_tune_from_checkpoint(conformance: ClauseRun) -> None:
-    c = conformance
-    to_checkpoint, to_initial = fine_tune_start(c, fine_tune=True)
-    c.expect(to_checkpoint < to_initial,
-             f"a trained model {to_checkpoint:.3g} from the same training started at the "
-             f"checkpoint and {to_initial:.3g} from it started at the estimator's own model "
-             f"({c.instrument.describe()})", "closer to training from the checkpoint")
+    _expect_start(conformance, fine_tune=True)
 
 
 @clause("train.no-fine-tune-ignores-checkpoint")
 def test_no_fine_tune_ignores_checkpoint(conformance: ClauseRun) -> None:
-    c = conformance
-    to_checkpoint, to_initial = fine_tune_start(c, fine_tune=False)
-    c.expect(to_initial < to_checkpoint,
-             f"a trained model {to_initial:.3g} from the same training started at the "
-             f"estimator's own model and {to_checkpoint:.3g} from it started at the "
-             f"checkpoint ({c.instrument.describe()})",
-             "closer to training from the estimator's own model")
+    _expect_start(conformance, fine_tune=False)
 
 
 @clause("train.predict-after-train")

@@ -35,8 +35,7 @@ def test_stable(conformance: ClauseRun) -> None:
 @clause("weights.copies")
 def test_copies(conformance: ClauseRun) -> None:
     c = conformance
-    backend = c.backend(trained=True)
-    before = c.array(backend.predict(c.x()))
+    backend, before = c.trained_predictions()
     weights = weights_of(c, backend)
     reference = arrays(weights)
     for i, w in enumerate(weights):

@@ -19,26 +19,23 @@ __all__ = ["MOVED", "install"]
 
 _PACKAGE = "sedna_conformance.harness"
 
+#: The folder each module moved into, under its old name.
+_INTO = {
+    "contract": ("clauses", "profile", "results", "strategies", "arrays", "errors", "text",
+                 "names", "exit_codes", "schema_check", "instruments"),
+    "processes": ("zygote", "temp_folder", "s3_server"),
+    "kit": ("clause_run", "trace", "failure", "profile_cache"),
+    "plugin": ("collection", "outcomes", "scheduling", "interruption", "redaction"),
+    "report": ("merge",),
+    "starter": tuple(f"template.{name}" for name in ("backend", "data", "estimator", "profile")),
+}
 #: Old module (under ``sedna_conformance.harness``) -> where it is now.
 MOVED = {
-    "clauses": "contract.clauses", "profile": "contract.profile",
-    "results": "contract.results", "strategies": "contract.strategies",
-    "arrays": "contract.arrays", "errors": "contract.errors", "text": "contract.text",
-    "names": "contract.names", "exit_codes": "contract.exit_codes",
-    "schema_check": "contract.schema_check", "instruments": "contract.instruments",
-    "zygote": "processes.zygote", "child": "processes.helper",
-    "temp_folder": "processes.temp_folder", "storage": "processes.servers",
-    "s3_server": "processes.s3_server",
-    "clause_run": "kit.clause_run", "trace": "kit.trace", "failure": "kit.failure",
-    "profile_cache": "kit.profile_cache", "run": "kit.run_state",
-    "collection": "plugin.collection", "outcomes": "plugin.outcomes",
-    "scheduling": "plugin.scheduling", "reporting": "plugin.session_end",
-    "isolation": "plugin.isolated_runs", "interruption": "plugin.interruption",
-    "redaction": "plugin.redaction",
-    "reports": "report.renderers", "report_files": "report.files", "merge": "report.merge",
-    "template": "starter", "template.backend": "starter.backend",
-    "template.data": "starter.data", "template.estimator": "starter.estimator",
-    "template.profile": "starter.profile",
+    **{old: f"{folder}.{old.removeprefix('template.')}" for folder, olds in _INTO.items()
+       for old in olds},
+    "child": "processes.helper", "storage": "processes.servers", "run": "kit.run_state",
+    "reporting": "plugin.session_end", "isolation": "plugin.isolated_runs",
+    "reports": "report.renderers", "report_files": "report.files", "template": "starter",
 }
 
 

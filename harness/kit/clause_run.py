@@ -225,6 +225,18 @@ class ClauseRun:
         if not ok:
             self.fail(observed, expected)
 
+    def expect_unchanged(self, before: State, backend: Any, what: str) -> None:
+        """Fail unless ``backend``'s model is still ``before`` after ``what``."""
+        __tracebackhide__ = True
+        after = self.state(backend)
+        self.expect(before.same(after), f"{what} changed the model: {before.difference(after)}",
+                    "an unchanged model")
+
+    def trained_predictions(self) -> tuple[Any, np.ndarray]:
+        """A backend on the trained model, and its predictions on :meth:`x`."""
+        backend = self.backend(trained=True)
+        return backend, self.array(backend.predict(self.x()))
+
     def expect_raises(self, exception: type[BaseException] | tuple[type[BaseException], ...],
                       func: Any, *args: Any, **kwargs: Any) -> BaseException:
         """Call ``func`` and fail unless it raises ``exception``; return the error."""
