@@ -50,12 +50,13 @@ def _run(args: argparse.Namespace, pytest_args: list[str]) -> int:
     from sedna_conformance.harness.kit.run_state import no_default_profile_message
     from sedna_conformance.harness.options import (
         CLI_OPTION,
+        OPTIONS,
         report_folder_problem,
         report_path_problem,
     )
     from sedna_conformance.harness.plugin.one_line_usage import OneLineUsage
 
-    profiles = list(args.profile)
+    profiles = list(args.conformance_profiles)
     if not profiles:
         profiles, missing = default_profile_specs()
         if not profiles:
@@ -83,17 +84,12 @@ def _run(args: argparse.Namespace, pytest_args: list[str]) -> int:
             "--conformance-report", paths["conformance.json"],
             "--conformance-markdown", paths["conformance.md"],
             "--conformance-html", paths["conformance.html"],
-            "--junitxml", junit, "-o", "junit_family=xunit2",
-            "--conformance-hypothesis", args.hypothesis,
-            "--conformance-clause-timeout", str(args.clause_timeout)]
-    argv += [f"--conformance-profile={spec}" for spec in profiles]
-    argv += [f"--conformance-clause={glob}" for glob in args.clause]
-    if args.isolate:
-        argv.append("--conformance-isolate")
-    if args.s3_endpoint:
-        argv += ["--conformance-s3-endpoint", args.s3_endpoint]
-    if args.s3_bucket:
-        argv += ["--conformance-s3-bucket", args.s3_bucket]
+            "--junitxml", junit, "-o", "junit_family=xunit2"]
+    for option in OPTIONS:
+        if option.cli:
+            value = profiles if option.dest == "conformance_profiles" else getattr(
+                args, option.dest)
+            argv += option.passed_on(value)
     try:
         status = int(pytest.main(argv + pytest_args, plugins=[OneLineUsage()]))
         if status not in (ExitCode.USAGE_ERROR, ExitCode.REPORT_FOLDER) \
@@ -122,14 +118,7 @@ def _merge(args: argparse.Namespace) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The command line's parser (the docs print its help)."""
-    from sedna_conformance.harness.options import (
-        DEFAULT_CLAUSE_TIMEOUT,
-        HYPOTHESIS_LEVELS,
-        clause_timeout,
-        folder_path,
-        s3_bucket,
-        s3_endpoint,
-    )
+    from sedna_conformance.harness.options import add_run_arguments, folder_path
 
     parser = _Parser(prog="sedna-conformance",
                      description="Check a Sedna backend against the contract.",
@@ -139,28 +128,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="run the suite; arguments it does not know go to "
                                           "pytest (-n 2, -x, -k, ...)")
-    run.add_argument("--profile", action="append", default=[], metavar="NAME|module:attr",
-                     help="a registered profile name or module:attribute (repeatable); "
-                          "default: every bundled profile whose framework imports")
-    run.add_argument("--clause", action="append", default=[], metavar="GLOB",
-                     help="run only the clauses matching this id or glob (repeatable)")
+    add_run_arguments(run)
     run.add_argument("--report-dir", default="reports", type=folder_path,
                      help="where " + ", ".join(_REPORTS) + " go (default: reports)")
-    run.add_argument("--hypothesis", choices=sorted(HYPOTHESIS_LEVELS), default="ci",
-                     help="generated inputs per property: ci (4, derandomized; default), "
-                          "dev (15), thorough (100)")
-    run.add_argument("--isolate", action="store_true",
-                     help="run each profile's clauses in a child process: a clause that "
-                          "crashes or hangs is reported crashed/timed_out and the run goes on")
-    run.add_argument("--clause-timeout", type=clause_timeout, default=DEFAULT_CLAUSE_TIMEOUT,
-                     metavar="SECONDS", help="with --isolate, a clause running longer is "
-                     f"reported timed_out (default {DEFAULT_CLAUSE_TIMEOUT:g})")
-    run.add_argument("--s3-endpoint", metavar="URL", type=s3_endpoint,
-                     help="run the remote.* clauses against this S3 endpoint (MinIO, Ceph, "
-                          "...), with ACCESS_KEY_ID and SECRET_ACCESS_KEY from the environment; "
-                          "default: a local S3 server on 127.0.0.1 (extra [remote])")
-    run.add_argument("--s3-bucket", metavar="NAME", type=s3_bucket,
-                     help="with --s3-endpoint: a bucket the remote clauses may write to")
     merge = commands.add_parser(
         "merge", help="join the reports of runs made in separate environments (each "
                       "profile keeps its own) into one report set")

@@ -5,6 +5,7 @@ plugins', and :class:`RunOptions`, what they say about one run.
 from __future__ import annotations
 
 import argparse
+import enum
 import ipaddress
 import math
 import os
@@ -13,7 +14,7 @@ import tempfile
 import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pytest
 
@@ -21,9 +22,9 @@ from sedna_conformance.harness.contract.clauses import match
 from sedna_conformance.harness.contract.exit_codes import ExitCode
 
 __all__ = ["CHILD_OPTION", "CLI_OPTION", "CLI_SPELLINGS", "DEFAULT_CLAUSE_TIMEOUT",
-           "HYPOTHESIS_LEVELS", "MAX_CLAUSE_TIMEOUT", "RunOptions", "add_options",
-           "clause_timeout", "folder_path", "report_folder_problem", "report_path_problem",
-           "s3_bucket", "s3_endpoint"]
+           "HYPOTHESIS_LEVELS", "MAX_CLAUSE_TIMEOUT", "OPTIONS", "PARENT_ONLY", "Kind", "Option",
+           "RunOptions", "add_options", "add_run_arguments", "clause_timeout", "folder_path",
+           "report_folder_problem", "report_path_problem", "s3_bucket", "s3_endpoint"]
 
 #: Seconds a clause may run in an isolated child before it is reported ``timed_out``.
 DEFAULT_CLAUSE_TIMEOUT = 600.0
@@ -125,49 +126,122 @@ def report_folder_problem(folder: str) -> str | None:
 CHILD_OPTION = "--sedna-child-journal"
 #: The hidden option the command line passes, so that messages name its own spellings.
 CLI_OPTION = "--sedna-cli"
-#: The command line's spelling of each plugin option it passes on.
-CLI_SPELLINGS = {"--conformance-profile": "--profile", "--conformance-clause": "--clause",
-                 "--conformance-hypothesis": "--hypothesis", "--conformance-isolate": "--isolate",
-                 "--conformance-clause-timeout": "--clause-timeout",
-                 "--conformance-s3-endpoint": "--s3-endpoint",
-                 "--conformance-s3-bucket": "--s3-bucket"}
 #: How many generated inputs the clauses try: ``ci`` (derandomized), ``dev``, ``thorough``.
 HYPOTHESIS_LEVELS = {"ci": 4, "dev": 15, "thorough": 100}
+
+
+class Kind(enum.Enum):
+    """How an option takes its value."""
+
+    VALUE = "value"
+    FLAG = "flag"  # no value: present or not
+    REPEATED = "repeated"  # one value each time it is given
+
+
+@dataclass(frozen=True)
+class Option:
+    """One option of a run: its pytest spelling, its command-line spelling (``None``: pytest
+    only), its help (``{dest}`` of another option becomes that option's spelling) and how
+    its value is checked (the command line with argparse, pytest in :class:`RunOptions`).
+    """
+
+    dest: str
+    pytest: str
+    cli: str | None
+    help: str
+    kind: Kind = Kind.VALUE
+    metavar: str | None = None
+    check: Callable[[str], Any] | None = None
+    default: Any = None
+    choices: tuple[str, ...] | None = None
+    parent_only: bool = False  # an isolated child does not inherit it
+
+    def spelled(self, cli: bool) -> str:
+        """The option's name on the command line (``cli``) or under pytest."""
+        return self.cli if cli and self.cli else self.pytest
+
+    def help_for(self, cli: bool) -> str:
+        """The help text with every option it names spelled for the command line or pytest."""
+        if self.help == argparse.SUPPRESS:
+            return self.help
+        return self.help.format(**{o.dest: o.spelled(cli) for o in OPTIONS})
+
+    def arguments(self, cli: bool) -> dict[str, Any]:
+        """``add_argument``/``addoption`` keywords."""
+        found: dict[str, Any] = {"dest": self.dest, "help": self.help_for(cli)}
+        if self.kind is Kind.FLAG:
+            return {**found, "action": "store_true"}
+        found.update(metavar=self.metavar, choices=self.choices)
+        if self.kind is Kind.REPEATED:
+            return {**found, "action": "append", "default": []}
+        if cli and self.check is not None:
+            found["type"] = self.check
+        return {**found, "default": self.default}
+
+    def passed_on(self, value: Any) -> list[str]:
+        """The pytest arguments that give ``value`` (from the command line) to the plugin."""
+        if self.kind is Kind.FLAG:
+            return [self.pytest] if value else []
+        if self.kind is Kind.REPEATED:
+            return [f"{self.pytest}={item}" for item in value]
+        return [] if value is None else [self.pytest, str(value)]
+
+
+#: Every option of a run, once: the pytest options, the command line's ``run`` options, the
+#: spellings messages use and what an isolated child does not inherit come from here.
+OPTIONS = (
+    Option("conformance_profiles", "--conformance-profile", "--profile",
+           "a registered profile name or module:attribute (repeatable); default: every "
+           "bundled profile whose framework imports", Kind.REPEATED, "NAME|module:attr"),
+    Option("conformance_clauses", "--conformance-clause", "--clause",
+           "run only the clauses matching this id or glob (repeatable)", Kind.REPEATED,
+           "GLOB"),
+    Option("conformance_report", "--conformance-report", None, "write the JSON report",
+           metavar="PATH", parent_only=True),
+    Option("conformance_markdown", "--conformance-markdown", None,
+           "write the Markdown report", metavar="PATH", parent_only=True),
+    Option("conformance_html", "--conformance-html", None, "write the HTML matrix",
+           metavar="PATH", parent_only=True),
+    Option("conformance_hypothesis", "--conformance-hypothesis", "--hypothesis",
+           "generated inputs per property: ci (4, derandomized; default), dev (15), "
+           "thorough (100)", metavar="LEVEL", default="ci",
+           choices=tuple(sorted(HYPOTHESIS_LEVELS))),
+    Option("conformance_isolate", "--conformance-isolate", "--isolate",
+           "run each profile's clauses in a child process: a clause that crashes or hangs "
+           "is reported crashed/timed_out and the run goes on (profiles can ask for this: "
+           "isolate=True)", Kind.FLAG, parent_only=True),
+    Option("conformance_clause_timeout", "--conformance-clause-timeout", "--clause-timeout",
+           "with {conformance_isolate}, a clause running longer is reported timed_out "
+           f"(default {DEFAULT_CLAUSE_TIMEOUT:g})", metavar="SECONDS", check=clause_timeout,
+           default=DEFAULT_CLAUSE_TIMEOUT),
+    Option("conformance_s3_endpoint", "--conformance-s3-endpoint", "--s3-endpoint",
+           "run the remote.* clauses against this S3 endpoint (MinIO, Ceph, ...), with "
+           "ACCESS_KEY_ID and SECRET_ACCESS_KEY from the environment; default: a local S3 "
+           "server on 127.0.0.1 (extra [remote])", metavar="URL", check=s3_endpoint),
+    Option("conformance_s3_bucket", "--conformance-s3-bucket", "--s3-bucket",
+           "with {conformance_s3_endpoint}: a bucket the remote clauses may write to",
+           metavar="NAME", check=s3_bucket),
+    Option("sedna_child_journal", CHILD_OPTION, None, argparse.SUPPRESS, parent_only=True),
+    Option("sedna_cli", CLI_OPTION, None, argparse.SUPPRESS, Kind.FLAG),
+)
+#: The command line's spelling of each plugin option it passes on.
+CLI_SPELLINGS = {o.pytest: o.cli for o in OPTIONS if o.cli}
+#: The plugin options an isolated child must not inherit; ``True`` if it takes a value.
+PARENT_ONLY = {o.pytest: o.kind is not Kind.FLAG for o in OPTIONS if o.parent_only}
 
 
 def add_options(parser: pytest.Parser) -> None:
     """Register the ``--conformance-*`` options."""
     group = parser.getgroup("sedna-conformance", "Sedna backend conformance")
-    group.addoption("--conformance-profile", action="append", default=[],
-                    metavar="NAME|module:attr", dest="conformance_profiles",
-                    help="profile to check (repeatable); default: every bundled profile "
-                         "whose framework imports")
-    group.addoption("--conformance-clause", action="append", default=[], metavar="GLOB",
-                    dest="conformance_clauses",
-                    help="run only the clauses matching this id or glob (repeatable)")
-    group.addoption("--conformance-report", metavar="PATH", help="write the JSON report")
-    group.addoption("--conformance-markdown", metavar="PATH", help="write the Markdown report")
-    group.addoption("--conformance-html", metavar="PATH", help="write the HTML matrix")
-    group.addoption("--conformance-hypothesis", choices=sorted(HYPOTHESIS_LEVELS),
-                    default="ci", metavar="LEVEL",
-                    help="generated inputs per property: ci (4, derandomized; default), "
-                         "dev (15), thorough (100)")
-    group.addoption("--conformance-isolate", action="store_true",
-                    help="run each profile's clauses in a child process, so a clause that "
-                         "crashes or hangs the interpreter is reported crashed/timed_out "
-                         "and the run goes on (profiles can ask for this: isolate=True)")
-    group.addoption("--conformance-clause-timeout", default=DEFAULT_CLAUSE_TIMEOUT,
-                    metavar="SECONDS",
-                    help="in isolated runs, a clause running longer is reported timed_out "
-                         f"(default {DEFAULT_CLAUSE_TIMEOUT:g})")
-    group.addoption("--conformance-s3-endpoint", metavar="URL",
-                    help="run the remote.* clauses against this S3 endpoint (MinIO, Ceph, ...) "
-                         "with ACCESS_KEY_ID and SECRET_ACCESS_KEY from the environment; "
-                         "default: a local S3 server on 127.0.0.1 (extra [remote])")
-    group.addoption("--conformance-s3-bucket", metavar="NAME",
-                    help="with --conformance-s3-endpoint: a bucket the clauses may write to")
-    group.addoption(CHILD_OPTION, help=argparse.SUPPRESS)
-    group.addoption(CLI_OPTION, action="store_true", help=argparse.SUPPRESS)
+    for option in OPTIONS:
+        group.addoption(option.pytest, **option.arguments(cli=False))
+
+
+def add_run_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add the options the command line's ``run`` passes on to the plugin."""
+    for option in OPTIONS:
+        if option.cli:
+            parser.add_argument(option.cli, **option.arguments(cli=True))
 
 
 @dataclass(frozen=True)

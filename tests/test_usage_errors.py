@@ -263,9 +263,10 @@ def test_a_reproduce_line_keeps_every_option_that_changes_the_clause():
     command = shlex.split(line.removeprefix("reproduce: ").partition("  #")[0])
     args, rest = cli.build_parser().parse_known_args(command[1:])
     assert not rest, rest
-    assert (args.clause, args.hypothesis, args.isolate, args.clause_timeout) == (
-        ["train.learns"], "dev", True, 90.0)
-    assert (args.s3_endpoint, args.s3_bucket) == ("http://127.0.0.1:9000", "models")
+    assert (args.conformance_clauses, args.conformance_hypothesis, args.conformance_isolate,
+            args.conformance_clause_timeout) == (["train.learns"], "dev", True, 90.0)
+    assert (args.conformance_s3_endpoint, args.conformance_s3_bucket) == (
+        "http://127.0.0.1:9000", "models")
     assert "credentials from ACCESS_KEY_ID and SECRET_ACCESS_KEY" in line
     assert "0.25" in ConformanceRun(RunOptions(clause_timeout=0.25)).reproduce(
         reference_profile(), "train.learns")

@@ -38,7 +38,7 @@ from sedna_conformance.harness.contract.results import ClauseResult, Status
 from sedna_conformance.harness.discovery import child_search_path
 from sedna_conformance.harness.kit.failure import format_failure
 from sedna_conformance.harness.kit.run_state import ConformanceRun
-from sedna_conformance.harness.options import CHILD_OPTION
+from sedna_conformance.harness.options import CHILD_OPTION, PARENT_ONLY
 from sedna_conformance.harness.plugin.collection import clause_of, profile_of
 from sedna_conformance.harness.processes.groups import die_with_parent, kill_group
 from sedna_conformance.harness.processes.temp_folder import lasting_tempdir
@@ -50,11 +50,9 @@ _TIMEOUT_EXIT_CODE = 70  # EX_SOFTWARE
 _GRACE_S = 30.0  # the supervisor's backstop beyond the clause timeout
 #: Options of the controlling run a child must not inherit (they name its outputs or
 #: distribute it); ``True`` if the option takes a value.
-_PARENT_ONLY = {"--conformance-isolate": False, "--conformance-report": True,
-                "--conformance-markdown": True, "--conformance-html": True,
-                "--junitxml": True, "--junit-xml": True,
-                "-n": True, "--numprocesses": True, "--dist": True, "--maxprocesses": True,
-                "--max-worker-restart": True, "--sedna-child-journal": True}
+_PARENT_ONLY = {**PARENT_ONLY, "--junitxml": True, "--junit-xml": True, "-n": True,
+                "--numprocesses": True, "--dist": True, "--maxprocesses": True,
+                "--max-worker-restart": True}
 
 
 class Journal:
