@@ -21,7 +21,7 @@ from benchmarks.attacks.checks import judge
 from benchmarks.attacks.model import FileState, Kind, Outcome
 from benchmarks.attacks.page import figures, render
 from benchmarks.attacks.report_state import classify
-from benchmarks.attacks.runner import Runner, leaks, orphans, previous_reports
+from benchmarks.attacks.runner import Runner, marked, leaks, orphans, previous_reports
 from sedna_conformance.harness.contract.clauses import CLAUSES
 from tests import attack_profiles
 
@@ -85,6 +85,9 @@ def test_a_marked_process_left_running_is_an_orphan_and_is_ended():
     process = subprocess.Popen(["sleep", "60"], start_new_session=True,
                                env={**os.environ, "SEDNA_ATTACK_ID": marker})
     try:
+        deadline = time.monotonic() + 10  # until its environment is readable in /proc
+        while not marked(marker) and time.monotonic() < deadline:
+            time.sleep(0.05)
         left = orphans(marker, grace_s=0.2)
         assert [int(line.split()[0]) for line in left] == [process.pid]
         assert process.wait(timeout=10) == -signal.SIGKILL

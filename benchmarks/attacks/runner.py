@@ -89,7 +89,7 @@ def _environment(attack: Attack, scene: Scene, marker_id: str,
     return env
 
 
-def _marked(marker_id: str) -> list[tuple[int, str]]:
+def marked(marker_id: str) -> list[tuple[int, str]]:
     """Live (not zombie) processes whose environment carries ``marker_id``."""
     needle = f"SEDNA_ATTACK_ID={marker_id}".encode() + b"\0"
     found = []
@@ -117,7 +117,7 @@ def orphans(marker_id: str, grace_s: float = _GRACE_S) -> list[str]:
     """
     deadline = time.monotonic() + grace_s
     while True:
-        left = _marked(marker_id)
+        left = marked(marker_id)
         if not left or time.monotonic() >= deadline:
             break
         time.sleep(0.1)
