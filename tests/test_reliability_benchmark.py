@@ -21,7 +21,7 @@ from benchmarks.attacks.checks import judge
 from benchmarks.attacks.model import FileState, Kind, Outcome
 from benchmarks.attacks.page import figures, render
 from benchmarks.attacks.report_state import classify
-from benchmarks.attacks.runner import Runner, marked, leaks, orphans, previous_reports
+from benchmarks.attacks.runner import Runner, leaks, marked, orphans, previous_reports
 from sedna_conformance.harness.contract.clauses import CLAUSES
 from tests import attack_profiles
 
