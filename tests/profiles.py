@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from sedna_conformance.harness import Profile, get_profile
+from sedna_conformance.harness import Profile
 from sedna_conformance.harness.starter import SoftmaxRegression
 
 
@@ -16,16 +16,6 @@ class ImageSoftmax(SoftmaxRegression):
         from sedna_conformance.fixtures.datasets import IMAGE_SHAPE, NUM_CLASSES
 
         super().__init__(num_classes=NUM_CLASSES, feature_shape=IMAGE_SHAPE, **kwargs)
-
-
-def lenet5_pynative() -> Profile:
-    """Our MSBackend on LeNet5 in PyNative mode."""
-    from sedna_conformance.fixtures.datasets import make_splits
-    from sedna_conformance.fixtures.estimators import LeNet5MS
-
-    return dataclasses.replace(get_profile("mindspore"), name="lenet5", estimator=LeNet5MS,
-                               datasets=make_splits, options={"mode": "pynative"},
-                               architecture="lenet5")
 
 
 def zoo_base() -> Profile:
@@ -53,15 +43,6 @@ def zoo_base() -> Profile:
                    quick_train_kwargs={"epochs": 1, "learning_rate": 0.01},
                    foreign_checkpoint=foreign_checkpoint, gpu_visible=mindspore_gpu_visible,
                    model_device=mindspore_device)
-
-
-def numpy_reference_elsewhere() -> Profile:
-    """The template's profile under another name: a second core-only profile, so that two
-    runs of it can be merged (``tests/test_merge.py``).
-    """
-    from sedna_conformance.harness.starter import reference_profile
-
-    return dataclasses.replace(reference_profile(), name="numpy-reference-elsewhere")
 
 
 def numpy_bad_framework_name() -> Profile:

@@ -1,5 +1,6 @@
 """Facts of Sedna's backend contract that clauses compare against, stated independently
-of any backend (see ``shared/docs/sedna-contract.md`` §1 and §4).
+of any backend: what upstream Sedna's ``BackendBase`` and its jobs do (kubeedge/sedna,
+``lib/sedna/backend`` and ``lib/sedna/core``).
 
 The model-name rule of ``BackendBase``; the record the incremental-learning job reports
 for a trained model (:func:`model_info`); the JSON wire federated learning sends weights

@@ -1,9 +1,10 @@
-"""Start the clauses' child processes (:mod:`sedna_conformance.harness.processes.helper`) cheaply.
+"""Start the clauses' helper processes (:mod:`~sedna_conformance.harness.processes.helper`)
+cheaply.
 
 A :class:`Zygote` serves the profiles of a run that preload the same modules. On Linux it
 is a process that imports those ``preload`` modules once (a framework: about 1 s for
 MindSpore, 2 s with TinyMS) and then forks each child from there; elsewhere, or if it
-cannot start, each child is a fresh interpreter as before. A forked child is a real
+cannot start, each child is a fresh interpreter. A forked child is a real
 process with its own environment (set after the fork, so nothing that reads the
 environment when imported should be preloaded), working folder and standard streams, and
 nothing done in it yet: the zygote never builds a backend or calls the framework. It can
@@ -128,12 +129,12 @@ class Zygote:
     def start(self, args: Sequence[str], environment: dict[str, str] | None = None,
               cwd: str | None = None, **popen: Any) -> Child:
         """Start ``python -m sedna_conformance.harness.processes.helper ARGS`` in this process's
-        environment (MindSpore's C++ log quiet) with the variables of ``environment`` set.
+        environment with the variables of ``environment`` set.
 
         ``popen`` keywords (e.g. ``user=``) need a fresh interpreter and are passed to
         ``subprocess.Popen``.
         """
-        env = {**os.environ, "GLOG_v": "3", **child_search_path(), **(environment or {})}
+        env = {**os.environ, **child_search_path(), **(environment or {})}
         connection = None if popen else self._connect()
         if connection is None:
             process = subprocess.Popen([*_CHILD, *args], stdin=subprocess.PIPE,
