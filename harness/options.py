@@ -22,9 +22,10 @@ from sedna_conformance.harness.contract.clauses import match
 from sedna_conformance.harness.contract.exit_codes import ExitCode
 
 __all__ = ["CHILD_OPTION", "CLI_OPTION", "CLI_SPELLINGS", "DEFAULT_CLAUSE_TIMEOUT",
-           "HYPOTHESIS_LEVELS", "MAX_CLAUSE_TIMEOUT", "OPTIONS", "PARENT_ONLY", "Kind", "Option",
-           "RunOptions", "add_options", "add_run_arguments", "clause_timeout", "folder_path",
-           "report_folder_problem", "report_path_problem", "s3_bucket", "s3_endpoint"]
+           "HYPOTHESIS_LEVELS", "MAX_CLAUSE_TIMEOUT", "OPTIONS", "PARENT_ONLY", "Kind",
+           "Option", "Role", "RunOptions", "add_options", "add_run_arguments",
+           "clause_timeout", "folder_path", "report_folder_problem", "report_path_problem",
+           "s3_bucket", "s3_endpoint"]
 
 #: Seconds a clause may run in an isolated child before it is reported ``timed_out``.
 DEFAULT_CLAUSE_TIMEOUT = 600.0
@@ -128,6 +129,29 @@ CHILD_OPTION = "--sedna-child-journal"
 CLI_OPTION = "--sedna-cli"
 #: How many generated inputs the clauses try: ``ci`` (derandomized), ``dev``, ``thorough``.
 HYPOTHESIS_LEVELS = {"ci": 4, "dev": 15, "thorough": 100}
+
+
+class Role(enum.Enum):
+    """What this pytest process is in a run."""
+
+    ALONE = "alone"  # runs the clauses and writes the reports
+    CONTROLLER = "controller"  # xdist's controller: collects nothing, writes the reports
+    WORKER = "worker"  # an xdist worker: runs clauses, tells the controller
+    ISOLATED_CHILD = "isolated child"  # runs clauses for its supervisor (--isolate)
+
+    @classmethod
+    def of(cls, config: pytest.Config) -> Role:
+        """The role of the process ``config`` belongs to (decided here only)."""
+        if config.getoption("sedna_child_journal"):
+            return cls.ISOLATED_CHILD
+        if hasattr(config, "workerinput"):
+            return cls.WORKER
+        return cls.CONTROLLER if getattr(config.option, "dist", "no") != "no" else cls.ALONE
+
+    @property
+    def writes_reports(self) -> bool:
+        """Whether this process writes the reports."""
+        return self in (Role.ALONE, Role.CONTROLLER)
 
 
 class Kind(enum.Enum):
@@ -299,10 +323,10 @@ class RunOptions:
         if options.s3_bucket and not options.s3_endpoint:
             raise pytest.UsageError(f"{bucket} needs {endpoint}: the local S3 server uses its "
                                     "own bucket")
-        if options.isolate and getattr(config.option, "dist", "no") != "no":
+        if options.isolate and Role.of(config) is Role.CONTROLLER:
             raise pytest.UsageError(f"{isolate} runs each profile in its own child process; "
                                     "drop -n/--dist (pytest-xdist) when isolating")
-        if not hasattr(config, "workerinput") and options.child_journal is None:
+        if Role.of(config).writes_reports:
             options.check_report_paths()
         return options
 

@@ -20,7 +20,7 @@ from sedna_conformance.harness.discovery import (
     extend_search_path,
 )
 from sedna_conformance.harness.kit.run_state import ConformanceRun, no_default_profile_message
-from sedna_conformance.harness.options import RunOptions, add_options
+from sedna_conformance.harness.options import Role, RunOptions, add_options
 from sedna_conformance.harness.plugin.collection import MARKER, Collection
 from sedna_conformance.harness.plugin.interruption import Interruption
 from sedna_conformance.harness.plugin.isolated_runs import Isolation, read_child_files
@@ -51,16 +51,15 @@ def conformance_run(request: pytest.FixtureRequest) -> ConformanceRun:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", f"{MARKER}(id): the contract clause a test checks")
-    options = RunOptions.from_config(config)
-    if options.child_journal:  # an isolated child, started with -P: its parent's path
+    options, role = RunOptions.from_config(config), Role.of(config)
+    if role is Role.ISOLATED_CHILD:  # started with -P: its parent's path
         extend_search_path()
     run = ConformanceRun(options)
     todo = None
-    if options.child_journal:
+    if role is Role.ISOLATED_CHILD and options.child_journal:
         todo, outcomes = read_child_files(options.child_journal)
         run.outcomes.update(outcomes)
-    # Reports are written by the process that is neither an xdist worker nor a child.
-    reporting = not hasattr(config, "workerinput") and options.child_journal is None
+    reporting = role.writes_reports
     config.stash[RUN] = run
     interruption = Interruption(run.result)
     interruption.install()  # a signal from here on ends the run in order
@@ -75,7 +74,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if options.requested or any("conformance_tests" in str(arg) for arg in config.args):
         temp = config.stash[TEMP] = TempFolderHooks(config, MARKER)
         config.pluginmanager.register(temp, "sedna-conformance-temp-folder")
-        _check_profiles(run, config, reporting)
+        _check_profiles(run, role)
         interruption.install()  # resolving the profiles imported frameworks, with handlers
 
 
@@ -86,13 +85,13 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         config.stash[TEMP].close()
 
 
-def _check_profiles(run: ConformanceRun, config: pytest.Config, reporting: bool) -> None:
+def _check_profiles(run: ConformanceRun, role: Role) -> None:
     """A conformance run's profile errors are usage errors, said once, before collection.
 
     The xdist controller collects nothing, so it checks the specs without importing any
     framework; every other process resolves the profiles it is about to run.
     """
-    if reporting and getattr(config.option, "dist", "no") != "no":
+    if role is Role.CONTROLLER:
         specs = list(run.options.profile_specs)
         if not specs:
             specs, missing = default_profile_specs()
@@ -104,7 +103,7 @@ def _check_profiles(run: ConformanceRun, config: pytest.Config, reporting: bool)
             except LookupError as error:
                 raise pytest.UsageError(f"profile {spec!r}: {error}") from None
         return
-    if not hasattr(config, "workerinput"):
+    if role is not Role.WORKER:
         run.profiles  # noqa: B018  (a usage error now, before collection)
         return
     try:
