@@ -110,12 +110,7 @@ def test_no_pickle_execution(conformance: ClauseRun) -> None:
 
 def _child(c: ClauseRun, weights_from: str, folder: str, name: str, times: int,
            wait_go: bool = False) -> Child:
-    command = ["save-loop", "--profile", c.run.spec_of(c.profile), "--name", c.profile.name,
-               "--weights-from", weights_from, "--folder", folder,
-               "--model-name", name, "--times", str(times)] + (["--wait-go"] if wait_go else [])
-    zygote = c.run.zygote(c.profile)
-    c.log.calls.append(f"child process ({zygote.describe()}): " + " ".join(command))
-    return zygote.start(command)
+    return c.helpers.save_loop(weights_from, folder, name, times, wait_go)
 
 
 def _loads_as_one_of(c: ClauseRun, path: str, candidates: dict[str, Any], what: str) -> None:
@@ -246,12 +241,9 @@ def _save_in_child(c: ClauseRun, folder: str) -> list[str]:
     __tracebackhide__ = True
     import pytest
 
-    from sedna_conformance.harness.processes.helper import save_once
-
     trained = c.trained_file()
     with c.framework_time():  # the child imports the framework, loads the model, saves once
-        report = save_once(c.run.zygote(c.profile), c.run.spec_of(c.profile), c.profile.name,
-                           trained, folder, c.log.calls)
+        report = c.helpers.save_once(trained, folder)
     if "skip" in report:
         pytest.skip(f"{report['skip']}; run the suite as a normal user to judge this clause")
     if "crashed" in report:

@@ -24,12 +24,12 @@ from sedna_conformance.harness.plugin.collection import clause
 
 def _partners(c: ClauseRun) -> list[tuple[str, ClauseRun]]:
     """The clause runs of every other profile of the run with this architecture."""
-    partners = c.run.partners(c.profile)
+    partners = c.partners()
     if not partners:
         tag = c.profile.architecture
         pytest.skip(f"no other profile in this run declares architecture {tag!r}"
                     if tag else f"profile {c.profile.name!r} declares no architecture tag")
-    return [(p.name, c.partner(p)) for p in partners]
+    return [(p.profile.name, p) for p in partners]
 
 
 def _broken(name: str, check: Callable[[], str]) -> str:

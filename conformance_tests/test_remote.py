@@ -17,7 +17,6 @@ import pytest
 
 from sedna_conformance.harness.kit.clause_run import ClauseRun
 from sedna_conformance.harness.plugin.collection import clause
-from sedna_conformance.harness.processes.helper import remote_steps
 from sedna_conformance.harness.processes.servers import (
     S3Server,
     closed_port,
@@ -40,10 +39,8 @@ def _run(c: ClauseRun, server: S3Server, steps: list[dict[str, str]],
     environment = server.environment(**changes)
     trained = c.trained_file()
     with c.framework_time():  # the child imports the framework and runs the backend
-        report = remote_steps(c.run.zygote(c.profile), c.run.spec_of(c.profile),
-                              c.profile.name, trained,
-                              c.new_folder(f"worker-{os.urandom(3).hex()}"), steps,
-                              environment, c.log.calls)
+        report = c.helpers.remote_steps(trained, c.new_folder(f"worker-{os.urandom(3).hex()}"),
+                                        steps, environment)
     if "crashed" in report:
         c.fail(f"the worker child crashed: {_blank(report['crashed'], environment)}",
                "a child reporting its steps")

@@ -10,10 +10,11 @@ from __future__ import annotations
 import importlib
 import importlib.abc
 import importlib.machinery
+import importlib.util
 import sys
 import warnings
 from collections.abc import Sequence
-from types import ModuleType
+from types import CodeType, ModuleType
 
 __all__ = ["MOVED", "install"]
 
@@ -57,6 +58,14 @@ class _Alias(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
     def exec_module(self, module: ModuleType) -> None:
         """The module at the new path has run already."""
+
+    def get_code(self, fullname: str) -> CodeType | None:
+        """The new module's code, for ``python -m`` with an old path."""
+        new = f"{_PACKAGE}.{MOVED[fullname.removeprefix(_PACKAGE + '.')]}"
+        warnings.warn(f"{fullname} is deprecated: run {new}", DeprecationWarning, stacklevel=2)
+        spec = importlib.util.find_spec(new)
+        loader = spec.loader if spec is not None else None
+        return loader.get_code(new) if isinstance(loader, importlib.abc.InspectLoader) else None
 
 
 def install() -> None:

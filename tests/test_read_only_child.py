@@ -1,6 +1,6 @@
 """``ckpt.read-only-folder`` as root: the save runs in a child that file modes bind
-(:func:`sedna_conformance.harness.processes.helper.save_once`), and never judges a backend when the
-child could still write into the read-only folder.
+(:func:`sedna_conformance.harness.processes.helper.save_once`), and never judges a backend
+when the child could still write into the read-only folder.
 """
 
 from __future__ import annotations
@@ -50,8 +50,8 @@ def test_refused_writing_matches_the_process(read_only):
 def test_save_once_reports_the_permission_error(read_only):
     weights, folder = read_only
     calls: list[str] = []
-    report = child.save_once(Zygote(), "numpy-reference", "numpy-reference", weights, folder,
-                             calls)
+    report = child.Helpers(Zygote(), "numpy-reference", "numpy-reference", calls).save_once(
+        weights, folder)
     if "skip" in report:
         pytest.skip(report["skip"])
     assert report["error"] == "PermissionError" and report["permission_error"], report
@@ -77,7 +77,8 @@ def test_the_nobody_route_runs_or_says_why(read_only, monkeypatch):
     """
     weights, folder = read_only
     monkeypatch.setattr(child.sys, "platform", "darwin")
-    report = child.save_once(Zygote(), "numpy-reference", "numpy-reference", weights, folder, [])
+    report = child.Helpers(Zygote(), "numpy-reference", "numpy-reference", []).save_once(
+        weights, folder)
     if "skip" in report:
         assert report["skip"].startswith("as root, the unprivileged user 'nobody' cannot read ")
         assert "is closed to it" in report["skip"] and report["skip"].count(". ") == 0

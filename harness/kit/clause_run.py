@@ -21,6 +21,7 @@ from sedna_conformance.harness.contract.instruments import PROBE_SIZE, Instrumen
 from sedna_conformance.harness.contract.profile import Profile
 from sedna_conformance.harness.kit.failure import Blocked, ClauseFailure, format_failure
 from sedna_conformance.harness.kit.trace import CallLog, Traced, describe
+from sedna_conformance.harness.processes.helper import Helpers
 
 if TYPE_CHECKING:
     from sedna_conformance.harness.kit.run_state import ConformanceRun
@@ -33,7 +34,7 @@ class ClauseRun:
 
     def __init__(self, run: ConformanceRun, profile: Profile, clause: Clause,
                  folder: str) -> None:
-        self.run = run
+        self._run = run
         self.profile = profile
         self.clause = clause
         self.folder = folder
@@ -46,11 +47,23 @@ class ClauseRun:
         """Hypothesis settings for the clause's properties: decorate each ``@given`` with
         ``@c.settings`` (``--conformance-hypothesis`` chooses how many inputs they try).
         """
-        return self.run.hypothesis_settings
+        return self._run.hypothesis_settings
+
+    def partners(self) -> list[ClauseRun]:
+        """The same clause on every other profile of the run with this one's architecture
+        tag (see :meth:`partner`).
+        """
+        return [self.partner(other) for other in self._run.partners(self.profile)]
+
+    @property
+    def helpers(self) -> Helpers:
+        """The helper processes of this profile (forked from its zygote; commands logged)."""
+        return Helpers(self._run.zygote(self.profile), self._run.spec_of(self.profile),
+                       self.profile.name, self.log.calls)
 
     def partner(self, profile: Profile) -> ClauseRun:
         """The same clause on another profile of the run, sharing this one's call log."""
-        other = ClauseRun(self.run, profile, self.clause, self.path(profile.name))
+        other = ClauseRun(self._run, profile, self.clause, self.path(profile.name))
         other.log = self.log  # one call log: the reproduction note shows both sides
         return other
 
@@ -205,7 +218,7 @@ class ClauseRun:
         shapes = ", ".join(f"{name}={describe(getattr(self.data, name))}"
                            for name in ("train", "test") if hasattr(self.data, name))
         backend = f"{self.profile.backend.__module__}.{self.profile.backend.__qualname__}"
-        return (f"{self.run.reproduce(self.profile, self.clause.id)}\n"
+        return (f"{self._run.reproduce(self.profile, self.clause.id)}\n"
                 f"backend: {backend}; data: {shapes}\n{self.log.summary()}")
 
     def fail(self, observed: str, expected: str) -> None:

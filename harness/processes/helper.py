@@ -26,10 +26,11 @@ import os
 import shutil
 import sys
 import tempfile
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from sedna_conformance.harness.processes.zygote import Zygote
+    from sedna_conformance.harness.processes.zygote import Child, Zygote
 
 __all__ = ["main", "refused_writing", "remote_steps", "save_once"]
 
@@ -289,16 +290,51 @@ def _as_nobody(folder: str, weights_from: str
     return popen, base, target, weights
 
 
-def save_once(zygote: Zygote, spec: str, name: str, weights_from: str, folder: str,
+@dataclass(frozen=True)
+class Helpers:
+    """Helper processes of one profile: each rebuilds it from ``spec`` (the run's
+    ``--profile`` value) and ``name``, loads ``weights_from`` and works in ``folder``; each
+    command is added to ``calls`` (the clause's call log).
+    """
+
+    zygote: Zygote
+    spec: str
+    name: str
+    calls: list[str]
+
+    def _command(self, step: str, weights_from: str, folder: str, *extra: str) -> list[str]:
+        return [step, "--profile", self.spec, "--name", self.name,
+                "--weights-from", weights_from, "--folder", folder, *extra]
+
+    def save_loop(self, weights_from: str, folder: str, model_name: str, times: int,
+                  wait_go: bool = False) -> Child:
+        """Start a child saving ``model_name`` ``times`` times (after ``go`` if ``wait_go``)."""
+        command = self._command("save-loop", weights_from, folder, "--model-name", model_name,
+                                "--times", str(times), *(["--wait-go"] if wait_go else []))
+        self.calls.append(f"child process ({self.zygote.describe()}): " + " ".join(command))
+        return self.zygote.start(command)
+
+    def save_once(self, weights_from: str, folder: str) -> dict[str, Any]:
+        """See :func:`save_once`."""
+        return save_once(self.zygote, self._command("save-once", weights_from, folder),
+                         weights_from, folder, self.calls)
+
+    def remote_steps(self, weights_from: str, folder: str, steps: list[dict[str, str]],
+                     environment: dict[str, str]) -> dict[str, Any]:
+        """See :func:`remote_steps`."""
+        command = self._command("remote", weights_from, folder, "--steps", json.dumps(steps))
+        return remote_steps(self.zygote, command, environment, self.calls)
+
+
+def save_once(zygote: Zygote, command: list[str], weights_from: str, folder: str,
               calls: list[str]) -> dict[str, Any]:
-    """One ``save`` of profile ``name`` (from ``--profile spec``, loaded with
-    ``weights_from``) into the read-only ``folder``, in a child of ``zygote`` bound by file
-    modes; the command is added to ``calls``. Returns the child's report (see the module's
+    """One ``save`` (the ``save-once`` ``command``, loading ``weights_from``) into the
+    read-only ``folder``, in a child of ``zygote`` bound by file modes; the command is added
+    to ``calls``. Returns the child's report (see the module's
     doc), or ``{"skip": sentence}`` if no such child can run here, or ``{"crashed": stderr's
     last line, "started": whether it got to the save}`` if the child never reported.
     """
-    command = ["save-once", "--profile", spec, "--name", name, "--weights-from", weights_from,
-               "--folder", folder]
+    command = list(command)
     popen: dict[str, Any] = {"env": {}}
     base = None
     if sys.platform == "linux":
@@ -337,17 +373,14 @@ def save_once(zygote: Zygote, spec: str, name: str, weights_from: str, folder: s
 
 
 # -- the parent's side of remote -------------------------------------------------------
-def remote_steps(zygote: Zygote, spec: str, name: str, weights_from: str, folder: str,
-                 steps: list[dict[str, str]], environment: dict[str, str],
+def remote_steps(zygote: Zygote, command: list[str], environment: dict[str, str],
                  calls: list[str]) -> dict[str, Any]:
-    """Run ``steps`` in a ``remote`` child of profile ``name`` (started by ``zygote``) whose
+    """Run the ``remote`` ``command`` in a child started by ``zygote`` whose
     environment has ``environment`` (Sedna's S3 variables); the command is added to
     ``calls`` (without the environment: it holds credentials). Returns the child's report
     plus its ``output`` (stdout and stderr, for the secrets clause), or ``{"crashed": last
     line, "output"}``.
     """
-    command = ["remote", "--profile", spec, "--name", name, "--weights-from", weights_from,
-               "--folder", folder, "--steps", json.dumps(steps)]
     calls.append(f"child process ({zygote.describe()}, S3 settings in its environment): "
                  + " ".join(command))
     done = zygote.run(command, environment)

@@ -1,4 +1,4 @@
-"""``python -m sedna_conformance.harness.s3_server``: moto's S3 server on 127.0.0.1 and a
+"""``python -m sedna_conformance.harness.processes.s3_server``: moto's S3 server on 127.0.0.1 and a
 free port. Prints the port, serves until its standard input closes, then stops.
 
 Started by :func:`sedna_conformance.harness.processes.servers.local_s3`, in its own process, so the

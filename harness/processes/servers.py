@@ -98,7 +98,7 @@ def local_s3() -> Iterator[S3Server]:
     # The first three requests (create the user, its policy, its key) go unauthenticated.
     log = tempfile.TemporaryFile(mode="w+")
     server = subprocess.Popen(
-        [sys.executable, "-P", "-m", "sedna_conformance.harness.s3_server"],
+        [sys.executable, "-P", "-m", "sedna_conformance.harness.processes.s3_server"],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True,
         env={**os.environ, "INITIAL_NO_AUTH_ACTION_COUNT": "3"})
     try:
