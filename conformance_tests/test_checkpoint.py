@@ -244,16 +244,16 @@ def _save_in_child(c: ClauseRun, folder: str) -> list[str]:
     trained = c.trained_file()
     with c.framework_time():  # the child imports the framework, loads the model, saves once
         report = c.helpers.save_once(trained, folder)
-    if "skip" in report:
-        pytest.skip(f"{report['skip']}; run the suite as a normal user to judge this clause")
-    if "crashed" in report:
-        c.fail(f"the saving child {'died saving' if report['started'] else 'did not start'}: "
-               f"{report['crashed']}", "a child reporting its save")
-    raised = f"{report['error']}: {report['message']}" if report["error"] else "no exception"
+    if report.skip:
+        pytest.skip(f"{report.skip}; run the suite as a normal user to judge this clause")
+    if report.crashed:
+        c.fail(f"the saving child {'died saving' if report.started else 'did not start'}: "
+               f"{report.crashed}", "a child reporting its save")
+    raised = f"{report.error}: {report.message}" if report.error else "no exception"
     c.log.calls.append(f"backend.save() in that child -> "
-                       f"{raised if report['error'] else report.get('returned')}")
-    c.expect(report["permission_error"], raised, "PermissionError")
-    return list(report["left"])
+                       f"{raised if report.error else report.returned}")
+    c.expect(report.permission_error, raised, "PermissionError")
+    return list(report.left)
 
 
 @clause("ckpt.read-only-folder")

@@ -17,6 +17,7 @@ import pytest
 
 from sedna_conformance.harness.kit.clause_run import ClauseRun
 from sedna_conformance.harness.plugin.collection import clause
+from sedna_conformance.harness.processes.helper import RemoteRun
 from sedna_conformance.harness.processes.servers import (
     S3Server,
     closed_port,
@@ -31,8 +32,8 @@ def _prefix(c: ClauseRun) -> str:
 
 
 def _run(c: ClauseRun, server: S3Server, steps: list[dict[str, str]],
-         **changes: str) -> dict[str, Any]:
-    """The child's report of ``steps`` (see :func:`remote_steps`), with the credentials of
+         **changes: str) -> RemoteRun:
+    """The child's report of ``steps`` (see :class:`RemoteRun`), with the credentials of
     ``server`` (and ``changes``) in its environment.
     """
     __tracebackhide__ = True
@@ -41,8 +42,8 @@ def _run(c: ClauseRun, server: S3Server, steps: list[dict[str, str]],
     with c.framework_time():  # the child imports the framework and runs the backend
         report = c.helpers.remote_steps(trained, c.new_folder(f"worker-{os.urandom(3).hex()}"),
                                         steps, environment)
-    if "crashed" in report:
-        c.fail(f"the worker child crashed: {_blank(report['crashed'], environment)}",
+    if report.crashed:
+        c.fail(f"the worker child crashed: {_blank(report.crashed, environment)}",
                "a child reporting its steps")
     return report
 
@@ -67,17 +68,17 @@ def _said(step: dict[str, Any], environment: dict[str, str]) -> str:
            f"{_blank(step['message'], environment)[:300]}"
 
 
-def _expect_same_model(c: ClauseRun, loaded: dict[str, Any], report: dict[str, Any],
+def _expect_same_model(c: ClauseRun, loaded: dict[str, Any], report: RemoteRun,
                        source: str, environment: dict[str, str]) -> None:
     """The fresh backend of step ``loaded`` loaded and predicts as the trained model."""
     __tracebackhide__ = True
     c.expect(loaded["error"] is None, _said(loaded, environment), "a fresh backend loading it")
-    c.expect(loaded["model"] == report["model"],
+    c.expect(loaded["model"] == report.model,
              f"the fresh backend predicts differently from {source}",
              "bit-identical predictions")
 
 
-def _expect_clear_error(c: ClauseRun, step: dict[str, Any], report: dict[str, Any],
+def _expect_clear_error(c: ClauseRun, step: dict[str, Any], report: RemoteRun,
                         environment: dict[str, str], kind: str = "Exception") -> None:
     """The step raised ``kind`` naming its URL, and left the model and files alone."""
     __tracebackhide__ = True
@@ -87,8 +88,8 @@ def _expect_clear_error(c: ClauseRun, step: dict[str, Any], report: dict[str, An
     c.expect(step["url"] in step["message"], said, f"a message naming {step['url']!r}")
     c.expect(step["model"] == step["before"], f"after {said}, the model predicts differently",
              "the model as it was")
-    c.expect(step["files"] == report["files"], f"after {said}, the model folder changed "
-             f"from {sorted(report['files'])} to {sorted(step['files'])}",
+    c.expect(step["files"] == report.files, f"after {said}, the model folder changed "
+             f"from {sorted(report.files)} to {sorted(step['files'])}",
              "the model's files as they were")
 
 
@@ -98,7 +99,7 @@ def test_round_trip(conformance: ClauseRun, s3_server: S3Server) -> None:
     key = f"{_prefix(c)}/{{model_name}}"
     report = _run(c, s3_server, [{"op": "save", "url": s3_server.url(key)},
                                  {"op": "fresh-load", "url": s3_server.url(key)}])
-    saved, loaded = report["steps"]
+    saved, loaded = report.steps
     env = s3_server.environment()
     c.expect(saved["error"] is None and saved.get("returned") == saved["url"],
              _said(saved, env) if saved["error"] else f"save returned {saved['returned']!r}",
@@ -114,7 +115,7 @@ def test_missing_object(conformance: ClauseRun, s3_server: S3Server) -> None:
     c = conformance
     report = _run(c, s3_server, [{"op": "load", "url": s3_server.url(
         f"{_prefix(c)}/missing/{{model_name}}")}])
-    _expect_clear_error(c, report["steps"][0], report, s3_server.environment(),
+    _expect_clear_error(c, report.steps[0], report, s3_server.environment(),
                         "FileNotFoundError")
 
 
@@ -128,7 +129,7 @@ def test_bad_credentials(conformance: ClauseRun, s3_server: S3Server) -> None:
     report = _run(c, s3_server, [{"op": "save", "url": s3_server.url(f"{prefix}/new/m")},
                                  {"op": "load", "url": stored}], **wrong)
     environment = s3_server.environment(**wrong)
-    for step in report["steps"]:
+    for step in report.steps:
         _expect_clear_error(c, step, report, environment)
     c.expect(not s3_server.keys(f"{prefix}/new/"),
              f"objects {s3_server.keys(f'{prefix}/new/')} after a refused save",
@@ -142,7 +143,7 @@ def test_endpoint_down(conformance: ClauseRun, s3_server: S3Server) -> None:
     down = {"S3_ENDPOINT_URL": f"http://127.0.0.1:{closed_port()}"}
     report = _run(c, s3_server, [{"op": "save", "url": s3_server.url(f"{prefix}/m")},
                                  {"op": "load", "url": s3_server.url(f"{prefix}/m")}], **down)
-    for step in report["steps"]:
+    for step in report.steps:
         _expect_clear_error(c, step, report, s3_server.environment(**down))
 
 
@@ -155,7 +156,7 @@ def test_http_download(conformance: ClauseRun, s3_server: S3Server) -> None:
     with http_folder(served) as base:
         report = _run(c, s3_server, [{"op": "fresh-load",
                                       "url": f"{base}/{os.path.basename(saved)}"}])
-    _expect_same_model(c, report["steps"][0], report, "the model served",
+    _expect_same_model(c, report.steps[0], report, "the model served",
                        s3_server.environment())
 
 
@@ -172,7 +173,7 @@ def test_interrupted_upload(conformance: ClauseRun, s3_server: S3Server) -> None
     with cutting_proxy(s3_server.endpoint, limit) as proxy:
         report = _run(c, s3_server, [{"op": "save", "url": s3_server.url(f"{prefix}/m")}],
                       S3_ENDPOINT_URL=proxy)
-    step = report["steps"][0]
+    step = report.steps[0]
     said = _said(step, s3_server.environment())
     c.expect(step["error"] is not None and step["url"] in step["message"], said,
              f"an error naming {step['url']!r} (the connection was cut after {limit} bytes)")
@@ -195,10 +196,10 @@ def test_no_secret_echo(conformance: ClauseRun, s3_server: S3Server) -> None:
                "SECRET_ACCESS_KEY": s3_server.secret_key,
                "the refused SECRET_ACCESS_KEY": wrong["SECRET_ACCESS_KEY"]}
     for credentials, _, report in runs:
-        texts = {"the output and logs": report["output"]}
+        texts = {"the output and logs": report.output}
         texts.update({f"the error of {s['op']} or its traceback":
                       (s.get("message") or "") + (s.get("trace") or "")
-                      for s in report["steps"]})
+                      for s in report.steps})
         for where, text in texts.items():
             shown = [name for name, value in secrets.items() if value and value in text]
             c.expect(not shown, f"{' and '.join(shown)} in {where} (credentials {credentials}; "

@@ -52,10 +52,10 @@ def test_save_once_reports_the_permission_error(read_only):
     calls: list[str] = []
     report = child.Helpers(Zygote(), "numpy-reference", "numpy-reference", calls).save_once(
         weights, folder)
-    if "skip" in report:
-        pytest.skip(report["skip"])
-    assert report["error"] == "PermissionError" and report["permission_error"], report
-    assert report["left"] == [] and os.listdir(folder) == []
+    if report.skip:
+        pytest.skip(report.skip)
+    assert report.error == "PermissionError" and report.permission_error, report
+    assert report.left == () and os.listdir(folder) == []
     assert calls and calls[0].startswith("child process (") and "save-once" in calls[0]
 
 
@@ -79,11 +79,11 @@ def test_the_nobody_route_runs_or_says_why(read_only, monkeypatch):
     monkeypatch.setattr(child.sys, "platform", "darwin")
     report = child.Helpers(Zygote(), "numpy-reference", "numpy-reference", []).save_once(
         weights, folder)
-    if "skip" in report:
-        assert report["skip"].startswith("as root, the unprivileged user 'nobody' cannot read ")
-        assert "is closed to it" in report["skip"] and report["skip"].count(". ") == 0
+    if report.skip:
+        assert report.skip.startswith("as root, the unprivileged user 'nobody' cannot read ")
+        assert "is closed to it" in report.skip and report.skip.count(". ") == 0
     else:
-        assert report["permission_error"] and report["left"] == [], report
+        assert report.permission_error and report.left == (), report
 
 
 def test_blocked_for_walks_every_folder():

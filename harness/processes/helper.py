@@ -26,7 +26,7 @@ import os
 import shutil
 import sys
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -291,6 +291,35 @@ def _as_nobody(folder: str, weights_from: str
 
 
 @dataclass(frozen=True)
+class SaveOnce:
+    """What a ``save-once`` child reported, or why there is no report."""
+
+    skip: str | None = None  # no child bound by file modes can run here: why
+    crashed: str | None = None  # the child never reported: the last line of its stderr
+    started: bool = False  # with ``crashed``: whether it got as far as the save
+    error: str | None = None  # the exception's type name (None: the save succeeded)
+    message: str = ""
+    permission_error: bool = False
+    returned: str | None = None  # what save() returned, as repr
+    left: tuple[str, ...] = ()  # the files in the folder afterwards
+
+
+@dataclass(frozen=True)
+class RemoteRun:
+    """What a ``remote`` child reported: the model's fingerprint and files before the steps,
+    each step (op, url, error, message, kinds, trace, before, model, files), and the
+    child's output (stdout and stderr: the secrets clause reads it); ``crashed`` (the last
+    line of its stderr) if it never reported.
+    """
+
+    output: str
+    crashed: str | None = None
+    model: str = ""
+    files: dict[str, str] = field(default_factory=dict)
+    steps: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
 class Helpers:
     """Helper processes of one profile: each rebuilds it from ``spec`` (the run's
     ``--profile`` value) and ``name``, loads ``weights_from`` and works in ``folder``; each
@@ -314,25 +343,23 @@ class Helpers:
         self.calls.append(f"child process ({self.zygote.describe()}): " + " ".join(command))
         return self.zygote.start(command)
 
-    def save_once(self, weights_from: str, folder: str) -> dict[str, Any]:
+    def save_once(self, weights_from: str, folder: str) -> SaveOnce:
         """See :func:`save_once`."""
         return save_once(self.zygote, self._command("save-once", weights_from, folder),
                          weights_from, folder, self.calls)
 
     def remote_steps(self, weights_from: str, folder: str, steps: list[dict[str, str]],
-                     environment: dict[str, str]) -> dict[str, Any]:
+                     environment: dict[str, str]) -> RemoteRun:
         """See :func:`remote_steps`."""
         command = self._command("remote", weights_from, folder, "--steps", json.dumps(steps))
         return remote_steps(self.zygote, command, environment, self.calls)
 
 
 def save_once(zygote: Zygote, command: list[str], weights_from: str, folder: str,
-              calls: list[str]) -> dict[str, Any]:
+              calls: list[str]) -> SaveOnce:
     """One ``save`` (the ``save-once`` ``command``, loading ``weights_from``) into the
     read-only ``folder``, in a child of ``zygote`` bound by file modes; the command is added
-    to ``calls``. Returns the child's report (see the module's
-    doc), or ``{"skip": sentence}`` if no such child can run here, or ``{"crashed": stderr's
-    last line, "started": whether it got to the save}`` if the child never reported.
+    to ``calls``.
     """
     command = list(command)
     popen: dict[str, Any] = {"env": {}}
@@ -342,13 +369,13 @@ def save_once(zygote: Zygote, command: list[str], weights_from: str, folder: str
     elif hasattr(os, "geteuid") and os.geteuid() == 0:
         prepared = _as_nobody(folder, weights_from)
         if isinstance(prepared, str):
-            return {"skip": prepared}
+            return SaveOnce(skip=prepared)
         popen, base, target, weights = prepared
         command[command.index(weights_from)] = weights
         command[command.index(folder)] = target
     else:
-        return {"skip": f"this process ignores file modes, and on {sys.platform} the clause "
-                        "knows no way to start a child that does not"}
+        return SaveOnce(skip=f"this process ignores file modes, and on {sys.platform} the "
+                             "clause knows no way to start a child that does not")
     environment = popen.pop("env")
     calls.append(f"child process ({zygote.describe(popen)}): {' '.join(command)}")
     try:
@@ -363,23 +390,23 @@ def save_once(zygote: Zygote, command: list[str], weights_from: str, folder: str
     report, tail = _reported(done)
     if report is None:
         if base is not None and "ready" not in out:  # nobody could not even build it
-            return {"skip": f"as root, the clause's child running as 'nobody' did not start "
-                            f"({tail})"}
-        return {"crashed": tail, "started": "ready" in out}
+            return SaveOnce(skip=f"as root, the clause's child running as 'nobody' did not "
+                                 f"start ({tail})")
+        return SaveOnce(crashed=tail, started="ready" in out)
     if "unenforced" in report:
-        return {"skip": f"as root, the clause's child cannot be bound by file modes: "
-                        f"{report['unenforced']}"}
-    return report
+        return SaveOnce(skip=f"as root, the clause's child cannot be bound by file modes: "
+                             f"{report['unenforced']}")
+    return SaveOnce(error=report["error"], message=report["message"],
+                    permission_error=report["permission_error"],
+                    returned=report.get("returned"), left=tuple(report["left"]))
 
 
 # -- the parent's side of remote -------------------------------------------------------
 def remote_steps(zygote: Zygote, command: list[str], environment: dict[str, str],
-                 calls: list[str]) -> dict[str, Any]:
+                 calls: list[str]) -> RemoteRun:
     """Run the ``remote`` ``command`` in a child started by ``zygote`` whose
     environment has ``environment`` (Sedna's S3 variables); the command is added to
-    ``calls`` (without the environment: it holds credentials). Returns the child's report
-    plus its ``output`` (stdout and stderr, for the secrets clause), or ``{"crashed": last
-    line, "output"}``.
+    ``calls`` (without the environment: it holds credentials).
     """
     calls.append(f"child process ({zygote.describe()}, S3 settings in its environment): "
                  + " ".join(command))
@@ -388,9 +415,9 @@ def remote_steps(zygote: Zygote, command: list[str], environment: dict[str, str]
                        if not line.startswith(_RESULT)) + "\n" + done[1]
     report, tail = _reported(done)
     if report is None:
-        return {"crashed": tail, "output": output}
-    report["output"] = output
-    return report
+        return RemoteRun(output, crashed=tail)
+    return RemoteRun(output, model=report["model"], files=report["files"],
+                     steps=report["steps"])
 
 
 def _reported(done: tuple[str, str]) -> tuple[dict[str, Any] | None, str]:
