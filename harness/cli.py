@@ -46,8 +46,7 @@ def _schema(_: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace, pytest_args: list[str]) -> int:
     import pytest
 
-    from sedna_conformance.harness.discovery import default_profile_specs
-    from sedna_conformance.harness.kit.run_state import no_default_profile_message
+    from sedna_conformance.harness.discovery import specs_to_run
     from sedna_conformance.harness.options import (
         CLI_OPTION,
         OPTIONS,
@@ -56,14 +55,13 @@ def _run(args: argparse.Namespace, pytest_args: list[str]) -> int:
     )
     from sedna_conformance.harness.plugin.one_line_usage import OneLineUsage
 
-    profiles = list(args.conformance_profiles)
-    if not profiles:
-        profiles, missing = default_profile_specs()
-        if not profiles:
-            print(f"sedna-conformance: {no_default_profile_message(missing)}", file=sys.stderr)
-            return int(ExitCode.USAGE_ERROR)
-        for offer in missing:
-            print(f"sedna-conformance: not in this run: {offer.missing()}", file=sys.stderr)
+    try:
+        profiles, missing = specs_to_run(args.conformance_profiles)
+    except LookupError as error:
+        print(f"sedna-conformance: {error}", file=sys.stderr)
+        return int(ExitCode.USAGE_ERROR)
+    for offer in missing:
+        print(f"sedna-conformance: not in this run: {offer.missing()}", file=sys.stderr)
     folder = os.path.abspath(args.report_dir)
     paths = {name: os.path.join(folder, name) for name in _REPORTS}
     problem = report_folder_problem(folder) or next(

@@ -13,17 +13,29 @@ import importlib
 import importlib.util
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from typing import Any, TypeVar
 
 from sedna_conformance.harness.contract.profile import Profile
 
-__all__ = ["PROFILE_ENTRY_POINT_GROUP", "SEARCH_PATH_VARIABLE", "Offer", "ProfileError",
-           "check_spec",
-           "child_search_path", "default_profile_specs", "extend_search_path", "get_profile",
-           "load_profiles", "offered", "offers"]
+__all__ = [
+    "PROFILE_ENTRY_POINT_GROUP",
+    "SEARCH_PATH_VARIABLE",
+    "Offer",
+    "ProfileError",
+    "check_spec",
+    "child_search_path",
+    "default_profile_specs",
+    "extend_search_path",
+    "get_profile",
+    "load_profiles",
+    "no_default_profile_message",
+    "offered",
+    "offers",
+    "specs_to_run",
+]
 
 PROFILE_ENTRY_POINT_GROUP = "sedna_conformance.profiles"
 #: The environment variable handing a child the parent's module search path (absolute
@@ -189,6 +201,27 @@ def default_profile_specs() -> tuple[list[str], list[Offer]]:
     defaults = [offer for offer in offers().values() if offer.default]
     return ([o.name for o in defaults if o.available()],
             [o for o in defaults if not o.available()])
+
+
+def no_default_profile_message(missing: list[Offer]) -> str:
+    """One line: no bundled framework imports here, and what to do about it."""
+    needs = "; ".join(offer.missing() for offer in missing) or "none is registered"
+    return (f"no bundled profile can run here ({needs}): install one, or name a profile "
+            "(sedna-conformance run --profile NAME|module:attribute, or pytest "
+            "--conformance-profile ...; e.g. numpy-reference)")
+
+
+def specs_to_run(given: Sequence[str]) -> tuple[list[str], list[Offer]]:
+    """The profile specs a run checks: ``given``, or else every default offer that can run
+    here, with the default offers left out for a missing framework; ``LookupError`` (one
+    line) when there is none.
+    """
+    if given:
+        return list(given), []
+    specs, missing = default_profile_specs()
+    if not specs:
+        raise LookupError(no_default_profile_message(missing))
+    return specs, missing
 
 
 def _offer(name: str) -> Offer:

@@ -17,7 +17,7 @@ import pytest
 
 from sedna_conformance.harness.contract.profile import Profile
 from sedna_conformance.harness.contract.results import RunResult
-from sedna_conformance.harness.discovery import default_profile_specs, load_profiles
+from sedna_conformance.harness.discovery import load_profiles, specs_to_run
 from sedna_conformance.harness.kit.profile_cache import ProfileCache
 from sedna_conformance.harness.options import (
     DEFAULT_CLAUSE_TIMEOUT,
@@ -26,15 +26,7 @@ from sedna_conformance.harness.options import (
 )
 from sedna_conformance.harness.processes.zygote import Zygote
 
-__all__ = ["ConformanceRun", "no_default_profile_message"]
-
-
-def no_default_profile_message(missing: list[Any]) -> str:
-    """One line: no bundled framework imports here, and what to do about it."""
-    needs = "; ".join(offer.missing() for offer in missing) or "none is registered"
-    return (f"no bundled profile can run here ({needs}): install one, or name a profile "
-            "(sedna-conformance run --profile NAME|module:attribute, or pytest "
-            "--conformance-profile ...; e.g. numpy-reference)")
+__all__ = ["ConformanceRun"]
 
 
 class ConformanceRun:
@@ -62,11 +54,10 @@ class ConformanceRun:
     def profiles(self) -> list[Profile]:
         """The profiles to check, resolved on first use (that imports the frameworks)."""
         if self._profiles is None:
-            specs = list(self.options.profile_specs)
-            if not specs:
-                specs, missing = default_profile_specs()
-                if not specs:
-                    raise pytest.UsageError(no_default_profile_message(missing))
+            try:
+                specs, _ = specs_to_run(self.options.profile_specs)
+            except LookupError as error:
+                raise pytest.UsageError(str(error)) from None
             profiles = []
             for spec in specs:
                 try:

@@ -16,10 +16,10 @@ import pytest
 
 from sedna_conformance.harness.discovery import (
     check_spec,
-    default_profile_specs,
     extend_search_path,
+    specs_to_run,
 )
-from sedna_conformance.harness.kit.run_state import ConformanceRun, no_default_profile_message
+from sedna_conformance.harness.kit.run_state import ConformanceRun
 from sedna_conformance.harness.options import Role, RunOptions, add_options
 from sedna_conformance.harness.plugin.collection import MARKER, Collection
 from sedna_conformance.harness.plugin.interruption import Interruption
@@ -92,11 +92,10 @@ def _check_profiles(run: ConformanceRun, role: Role) -> None:
     framework; every other process resolves the profiles it is about to run.
     """
     if role is Role.CONTROLLER:
-        specs = list(run.options.profile_specs)
-        if not specs:
-            specs, missing = default_profile_specs()
-            if not specs:
-                raise pytest.UsageError(no_default_profile_message(missing))
+        try:
+            specs, _ = specs_to_run(run.options.profile_specs)
+        except LookupError as error:
+            raise pytest.UsageError(str(error)) from None
         for spec in specs:
             try:
                 check_spec(spec)
