@@ -7,12 +7,13 @@ after its prerequisites; the harness runs them in that order.
 
 from __future__ import annotations
 
+import enum
 import fnmatch
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-__all__ = ["CLAUSES", "CONTRACT_VERSION", "INSTRUMENT_CLAUSES", "Clause", "direct_prerequisites",
-           "get_clause", "match", "prerequisites", "run_order"]
+__all__ = ["CLAUSES", "CONTRACT_VERSION", "INSTRUMENT_CLAUSES", "Clause", "Reading",
+           "direct_prerequisites", "get_clause", "match", "prerequisites", "run_order"]
 
 #: Version of the contract these clauses define; a clause records the one it appeared in.
 CONTRACT_VERSION = "1.5"
@@ -702,9 +703,17 @@ _ALL = [
 CLAUSES: dict[str, Clause] = {c.id: c for c in _ALL}
 
 
-#: The clause each state instrument relies on (see :mod:`.instruments`):
-#: reading weights needs a stable ``get_weights``, reading predictions a deterministic ``predict``.
-INSTRUMENT_CLAUSES = {"weights": "weights.stable", "predictions": "predict.deterministic"}
+class Reading(enum.StrEnum):
+    """How a model's state is read (see :mod:`.instruments`)."""
+
+    WEIGHTS = "weights"  # through get_weights
+    PREDICTIONS = "predictions"  # through predictions on a fixed probe batch
+
+
+#: The clause each way of reading relies on: reading weights needs a stable
+#: ``get_weights``, reading predictions a deterministic ``predict``.
+INSTRUMENT_CLAUSES = {Reading.WEIGHTS: "weights.stable",
+                      Reading.PREDICTIONS: "predict.deterministic"}
 
 
 def _static_closure(clause_id: str) -> list[str]:
@@ -718,7 +727,7 @@ def _static_closure(clause_id: str) -> list[str]:
     return found
 
 
-def direct_prerequisites(clause_id: str, instruments: tuple[str, ...] = ()) -> list[str]:
+def direct_prerequisites(clause_id: str, instruments: tuple[Reading, ...] = ()) -> list[str]:
     """The clauses ``clause_id`` requires directly; an observing clause also requires the
     clause of each of ``instruments``, unless that clause itself rests on it.
     """
@@ -754,11 +763,11 @@ def run_order() -> list[str]:
     return done
 
 
-def prerequisites(clause_id: str, instrument: str | None = None) -> list[str]:
+def prerequisites(clause_id: str, instrument: Reading | str | None = None) -> list[str]:
     """All clauses ``clause_id`` depends on, directly or not, nearest first, when the
     model's state is read with ``instrument`` (``None``: the registry's ``requires`` only).
     """
-    instruments = (instrument,) if instrument else ()
+    instruments = (Reading(instrument),) if instrument else ()
     found: list[str] = []
     queue = direct_prerequisites(clause_id, instruments)
     while queue:

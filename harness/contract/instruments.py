@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from sedna_conformance.harness.contract.clauses import INSTRUMENT_CLAUSES
+from sedna_conformance.harness.contract.clauses import INSTRUMENT_CLAUSES, Reading
 
 __all__ = ["PROBE_SIZE", "Instrument", "State", "choose_instrument"]
 
@@ -40,7 +40,7 @@ PROBE_SIZE = 16
 class Instrument:
     """The way a profile's model state is read: ``weights`` or ``predictions``."""
 
-    name: str
+    name: Reading
     why: str = ""
     """For ``predictions``: why ``get_weights`` could not be used."""
 
@@ -51,7 +51,7 @@ class Instrument:
 
     def describe(self) -> str:
         """How the state was measured, for failure messages."""
-        if self.name == "weights":
+        if self.name is Reading.WEIGHTS:
             return "measured with get_weights()"
         return f"measured by predictions on a fixed {PROBE_SIZE}-sample probe batch ({self.why})"
 
@@ -60,7 +60,7 @@ class Instrument:
         """The state of ``backend`` now (copies: later changes to the model leave it alone);
         ``probe`` is in the profile's own data type, ``as_array`` its reader.
         """
-        if self.name == "weights":
+        if self.name is Reading.WEIGHTS:
             values = [np.array(as_array(w), dtype=np.float64, copy=True)
                       for w in backend.get_weights()]
         else:
@@ -89,7 +89,7 @@ class State:
 
     def difference(self, other: State) -> str:
         """Where the two readings first differ, and how they were measured."""
-        what = "weights" if self.instrument.name == "weights" else "predictions"
+        what = self.instrument.name
         if len(self.values) != len(other.values):
             found = f"{len(self.values)} vs {len(other.values)} arrays"
         else:
@@ -99,7 +99,7 @@ class State:
                     found = f"{what}[{i}] shape {a.shape} vs {b.shape}"
                     break
                 if not np.array_equal(a, b):
-                    index = f"[{i}]" if what == "weights" else ""
+                    index = f"[{i}]" if what is Reading.WEIGHTS else ""
                     found = f"{what}{index} differ by up to {np.abs(a - b).max():.3g}"
                     break
         return f"{found}; {self.instrument.describe()}"
@@ -111,20 +111,20 @@ def choose_instrument(backend: Any, as_array: Callable[[Any], Any] = np.asarray)
     """
     method = getattr(backend, "get_weights", None)
     if not callable(method):
-        return Instrument("predictions", "the backend has no get_weights")
+        return Instrument(Reading.PREDICTIONS, "the backend has no get_weights")
     try:
         weights = method()
     except NotImplementedError:
-        return Instrument("predictions", "get_weights raises NotImplementedError")
+        return Instrument(Reading.PREDICTIONS, "get_weights raises NotImplementedError")
     except Exception as error:  # judged by weights.stable; the other clauses go on
-        return Instrument("predictions", f"get_weights raised {type(error).__name__}")
+        return Instrument(Reading.PREDICTIONS, f"get_weights raised {type(error).__name__}")
     if not isinstance(weights, list | tuple) or not weights:
-        return Instrument("predictions", f"get_weights returned {_shown(weights)}")
+        return Instrument(Reading.PREDICTIONS, f"get_weights returned {_shown(weights)}")
     try:
         [np.asarray(as_array(w), dtype=np.float64) for w in weights]
     except Exception:
-        return Instrument("predictions", "get_weights returned non-numeric values")
-    return Instrument("weights")
+        return Instrument(Reading.PREDICTIONS, "get_weights returned non-numeric values")
+    return Instrument(Reading.WEIGHTS)
 
 
 def _shown(value: Any) -> str:

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from sedna_conformance.harness.contract.clauses import Reading
 from sedna_conformance.harness.contract.errors import SetupError
 from sedna_conformance.harness.contract.instruments import Instrument, choose_instrument
 from sedna_conformance.harness.contract.profile import Profile, check_splits
@@ -85,7 +86,7 @@ class ProfileCache:
                     model_save_path=tempfile.mkdtemp(dir=self.folder), model_name=None,
                     **dict(self.profile.options))
             except Exception as error:  # judged by construct.*; measure what can be
-                self._instrument = Instrument("predictions", "building a backend raised "
+                self._instrument = Instrument(Reading.PREDICTIONS, "building a backend raised "
                                               f"{type(error).__name__}")
                 self._framework = ""
             else:
