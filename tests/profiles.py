@@ -45,6 +45,15 @@ def zoo_base() -> Profile:
                    model_device=mindspore_device)
 
 
+def numpy_reference_elsewhere() -> Profile:
+    """The template's profile under another name: a second core-only profile, so that two
+    runs of it can be merged (``tests/test_merge.py`` names it through ``ELSEWHERE``).
+    """
+    from sedna_conformance.harness.starter import reference_profile
+
+    return dataclasses.replace(reference_profile(), name="numpy-reference-elsewhere")
+
+
 def numpy_bad_framework_name() -> Profile:
     """The template backend naming its framework ``NumPy`` (not lowercase): it fails
     ``construct.framework-name``, so a run with ``-x`` stops there.
