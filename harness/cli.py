@@ -26,14 +26,39 @@ class _Parser(argparse.ArgumentParser):
         self.exit(ExitCode.USAGE_ERROR, f"{self.prog}: {message}\n")
 
 
-def _list(_: argparse.Namespace) -> int:
-    from sedna_conformance.harness.contract.clauses import CLAUSES
+def _list(args: argparse.Namespace) -> int:
+    from sedna_conformance.harness.contract.clauses import CLAUSES, newer_than
 
-    for clause in CLAUSES.values():
+    clauses = newer_than(args.since) if args.since else list(CLAUSES.values())
+    for clause in clauses:
         needs = f"  (requires: {', '.join(clause.requires)})" if clause.requires else ""
-        print(f"{clause.id:40} {clause.sentence}{needs}")
-    print(f"\n{len(CLAUSES)} clauses")
+        since = f"[{clause.since}] " if args.since else ""
+        print(f"{clause.id:40} {since}{clause.sentence}{needs}")
+    newer = f" newer than contract {args.since}" if args.since else ""
+    print(f"\n{len(clauses)} clauses{newer}")
     return 0
+
+
+def _contract_version(value: str) -> str:
+    """``list --since``: a contract version of this suite."""
+    from sedna_conformance.harness.contract.clauses import version_problem
+
+    problem = version_problem(value)
+    if problem:
+        raise argparse.ArgumentTypeError(problem)
+    return value
+
+
+def _version_line() -> str:
+    from sedna_conformance.harness.contract.clauses import CONTRACT_VERSION
+    from sedna_conformance.harness.contract.results import (
+        SCHEMA_VERSION,
+        SUITE_DISTRIBUTION,
+        version_of,
+    )
+
+    return (f"sedna-conformance {version_of(SUITE_DISTRIBUTION) or '(not installed)'} "
+            f"(contract {CONTRACT_VERSION}, report schema {SCHEMA_VERSION})")
 
 
 def _schema(_: argparse.Namespace) -> int:
@@ -123,6 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
                      epilog="exit status: " + "; ".join(f"{code.value} {code.name.lower()}"
                                                         for code in ExitCode)
                      + " (docs/validate-your-backend.md)")
+    parser.add_argument("--version", action="version", version=_version_line())
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="run the suite; arguments it does not know go to "
                                           "pytest (-n 2, -x, -k, ...)")
@@ -138,7 +164,10 @@ def build_parser() -> argparse.ArgumentParser:
     merge.add_argument("--report-dir", default="reports", type=folder_path,
                        help="where the merged " + ", ".join(_REPORTS) + " go (default: "
                             "reports; nothing there changes if an input is refused)")
-    commands.add_parser("list", help="print every clause with its sentence")
+    listing = commands.add_parser("list", help="print every clause with its sentence")
+    listing.add_argument("--since", metavar="VERSION", type=_contract_version,
+                         help="only the clauses that appeared after this contract version "
+                              "(what raising a profile's `contract` adopts)")
     commands.add_parser("schema", help="print the JSON Schema of conformance.json")
     return parser
 

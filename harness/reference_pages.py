@@ -11,11 +11,16 @@ import argparse
 import json
 
 from sedna_conformance.harness.cli import build_parser
-from sedna_conformance.harness.contract.clauses import CLAUSES, CONTRACT_VERSION, run_order
+from sedna_conformance.harness.contract.clauses import (
+    CLAUSES,
+    CONTRACT_VERSION,
+    CONTRACT_VERSIONS,
+    run_order,
+)
 from sedna_conformance.harness.contract.profile import Capabilities
 from sedna_conformance.harness.contract.results import Status, report_schema
 
-__all__ = ["contract_markdown", "reports_markdown"]
+__all__ = ["changelog_markdown", "contract_markdown", "reports_markdown"]
 
 
 def _cell(text: str) -> str:
@@ -53,6 +58,23 @@ def contract_markdown() -> str:
         lines.append("")
     lines += ["## Capabilities", "", "| capability | meaning |", "|---|---|"]
     lines += [f"| `{n}` | {_cell(Capabilities.sentence(n))} |" for n in Capabilities.names()]
+    return "\n".join(lines) + "\n"
+
+
+def changelog_markdown() -> str:
+    """Per contract version, newest first: the clauses it added and the rules it changed."""
+    lines = ["# Contract changelog", "",
+             "Generated from the registry (each clause's `since` and `revised`). A profile "
+             "that pins a version (`Profile(contract=\"1.3\")`) sees the clauses added after "
+             "it as *new*: they run and their verdicts are shown, but do not fail the run "
+             "until the pin is raised (`sedna-conformance list --since 1.3` lists them).", ""]
+    for version in reversed(CONTRACT_VERSIONS):
+        added = [c for c in CLAUSES.values() if c.since == version]
+        changed = [(c, c.revised[version]) for c in CLAUSES.values() if version in c.revised]
+        lines += [f"## {version}" + (" (this suite)" if version == CONTRACT_VERSION else ""), ""]
+        lines += [f"- added `{c.id}`: {_cell(c.sentence)}" for c in added]
+        lines += [f"- changed `{c.id}`: {_cell(note)}" for c, note in changed]
+        lines += ["- no clause added or changed"] * (not added and not changed) + [""]
     return "\n".join(lines) + "\n"
 
 

@@ -64,3 +64,20 @@ def numpy_bad_framework_name() -> Profile:
         framework = "NumPy"
 
     return dataclasses.replace(reference_profile(), name="numpy-bad-name", backend=BadName)
+
+
+def local_only_on_contract_1_3() -> Profile:
+    """A local-only backend (the template's) that claims remote URLs, written against
+    contract 1.3: the ``remote.*`` clauses (new in 1.4) fail, shown as new, not counted.
+    """
+    from sedna_conformance.harness.starter import reference_profile
+
+    base = reference_profile()
+    return dataclasses.replace(base, name="local-only", contract="1.3",
+                               capabilities=dataclasses.replace(base.capabilities,
+                                                                remote_urls=True))
+
+
+def local_only_on_contract_1_4() -> Profile:
+    """The same profile having raised ``contract`` to 1.4: the ``remote.*`` failures count."""
+    return dataclasses.replace(local_only_on_contract_1_3(), contract="1.4")

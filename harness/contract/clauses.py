@@ -12,11 +12,30 @@ import fnmatch
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-__all__ = ["CLAUSES", "CONTRACT_VERSION", "INSTRUMENT_CLAUSES", "Clause", "Reading",
-           "direct_prerequisites", "get_clause", "match", "prerequisites", "run_order"]
+__all__ = [
+    "CLAUSES",
+    "CONTRACT_VERSION",
+    "CONTRACT_VERSIONS",
+    "INSTRUMENT_CLAUSES",
+    "Clause",
+    "Reading",
+    "direct_prerequisites",
+    "get_clause",
+    "match",
+    "newer_than",
+    "prerequisites",
+    "run_order",
+    "version_key",
+    "version_problem",
+]
 
 #: Version of the contract these clauses define; a clause records the one it appeared in.
 CONTRACT_VERSION = "1.5"
+
+
+def version_key(version: str) -> tuple[int, ...]:
+    """``"1.10"`` -> ``(1, 10)``: contract versions in order."""
+    return tuple(int(part) for part in version.split("."))
 
 
 @dataclass(frozen=True)
@@ -42,6 +61,8 @@ class Clause:
     since: str = "1.0"
     observes: bool = False
     examples: Mapping[str, str] = field(default_factory=dict, hash=False, compare=False)
+    revised: Mapping[str, str] = field(default_factory=dict, hash=False, compare=False)
+    """Contract version -> how the rule changed then (for the changelog)."""
     group: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -50,9 +71,10 @@ class Clause:
 
 def _c(id: str, *, sentence: str, methods: tuple[str, ...], fix: str,
        requires: tuple[str, ...] = (), capabilities: tuple[str, ...] = (), since: str = "1.0",
-       observes: bool = False, examples: Mapping[str, str] | None = None) -> Clause:
+       observes: bool = False, examples: Mapping[str, str] | None = None,
+       revised: Mapping[str, str] | None = None) -> Clause:
     return Clause(id, sentence, methods, fix, requires, capabilities, since, observes,
-                  dict(examples or {}))
+                  dict(examples or {}), dict(revised or {}))
 
 
 #: The root of most prerequisites: the harness builds backends on estimator instances.
@@ -395,7 +417,9 @@ _ALL = [
        methods=("set_backend",),
        fix="warn naming the type, then build the generic backend (Sedna's `BackendBase`) on the "
            "estimator",
-       capabilities=("has_set_backend",)),
+       capabilities=("has_set_backend",),
+       revised={"1.5": "judges behaviour (a warning of any wording, and the fallback) "
+                       "instead of upstream's exact message"}),
     _c("set_backend.none-estimator",
        sentence="`set_backend(None)` returns `None`.",
        methods=("set_backend",),
@@ -415,7 +439,9 @@ _ALL = [
        fix="pass use_cuda=True to the backend when CUDA_VISIBLE_DEVICES is set, and keep it as "
            "the backend's `use_cuda`",
        requires=("set_backend.env-any-case",),
-       capabilities=("has_set_backend", "registered_backend_type")),
+       capabilities=("has_set_backend", "registered_backend_type"),
+       revised={"1.5": "checks `use_cuda` on the backend the profile's type builds, not on "
+                       "the fallback"}),
     # -- device (use_cuda) ------------------------------------------------------------
     _c("device.cpu-fallback",
        sentence="Without a GPU visible to the framework, a backend built with `use_cuda=True` "
@@ -701,6 +727,29 @@ _ALL = [
 ]
 
 CLAUSES: dict[str, Clause] = {c.id: c for c in _ALL}
+
+#: Every contract version, oldest first: the ones clauses appeared in, and this one.
+CONTRACT_VERSIONS = tuple(sorted({c.since for c in _ALL} | {CONTRACT_VERSION}, key=version_key))
+
+
+def newer_than(version: str) -> list[Clause]:
+    """The clauses that appeared after contract ``version``, in registry order."""
+    return [c for c in _ALL if version_key(c.since) > version_key(version)]
+
+
+def version_problem(version: str) -> str | None:
+    """Why ``version`` cannot be pinned (not a contract version of this suite), or ``None``."""
+    if version in CONTRACT_VERSIONS:
+        return None
+    try:
+        newer = version_key(version) > version_key(CONTRACT_VERSION)
+    except ValueError:
+        newer = False
+    if newer:
+        return (f"contract {version} is newer than this suite's ({CONTRACT_VERSION}): "
+                "upgrade sedna-conformance")
+    return (f"expected one of the contract versions {', '.join(CONTRACT_VERSIONS)}, got "
+            f"{version!r}")
 
 
 class Reading(enum.StrEnum):

@@ -10,9 +10,11 @@ from __future__ import annotations
 import copy
 import dataclasses
 import fnmatch
+import importlib.util
 import math
 import numbers
 import re
+import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from sedna_conformance.harness.contract.arrays import to_numpy
-from sedna_conformance.harness.contract.clauses import match
+from sedna_conformance.harness.contract.clauses import CLAUSES, match, version_key, version_problem
 from sedna_conformance.harness.contract.errors import SetupError
 
 __all__ = ["SPLITS", "Capabilities", "Profile", "Tolerances", "check_splits", "take_rows"]
@@ -188,6 +190,14 @@ class Profile:
     model_device: Callable[[Any], str] | None = None
     """Where a backend's model lives: ``"gpu"`` or ``"cpu"`` (e.g. for PyTorch,
     ``lambda b: next(b.estimator.parameters()).device.type.replace("cuda", "gpu")``)."""
+    contract: str | None = None
+    """The contract version this profile is written against (e.g. ``"1.3"``): clauses that
+    appeared later still run and are shown as new, their verdicts not counted until it is
+    raised; ``None`` follows this suite's version."""
+    requires_modules: tuple[str, ...] = ()
+    """Deprecated (contract 1.4): modules the profile needs; a run stops with a usage error
+    naming those that do not import. Register the profile with
+    ``offered(..., requires=(...))`` instead."""
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not _NAME.fullmatch(self.name):
@@ -228,12 +238,34 @@ class Profile:
             raise ValueError("Profile.accuracy_key must name the metric, e.g. 'accuracy'")
         if not isinstance(self.seed, int) or isinstance(self.seed, bool):
             raise TypeError(f"Profile.seed must be an integer, got {_kind(self.seed)}")
+        if self.contract is not None:
+            problem = version_problem(self.contract) if isinstance(self.contract, str) \
+                else f"expected a version string such as '1.3', got {_kind(self.contract)}"
+            if problem:
+                raise ValueError(f"Profile.contract: {problem}")
+        if self.requires_modules:
+            if isinstance(self.requires_modules, str) or not all(
+                    isinstance(m, str) and m for m in self.requires_modules):
+                raise TypeError("Profile.requires_modules must be a tuple of module names, "
+                                f"got {_kind(self.requires_modules)}")
+            warnings.warn("Profile.requires_modules is deprecated (contract 1.4): register "
+                          "the profile with offered(..., requires=(...)) instead",
+                          DeprecationWarning, stacklevel=3)
         for attr in ("expected_failures", "not_applicable"):
             unmatched = [p for p in getattr(self, attr) if not match(p)]
             if unmatched:
                 raise ValueError(f"Profile.{attr} of {self.name!r}: {unmatched} match no "
                                  "clause id; use ids or globs that `sedna-conformance list` "
                                  "prints, e.g. 'weights.*'")
+
+    def is_new(self, clause_id: str) -> bool:
+        """Whether ``clause_id`` appeared after the contract version this profile pins."""
+        return self.contract is not None and version_key(CLAUSES[clause_id].since) > \
+            version_key(self.contract)
+
+    def missing_modules(self) -> list[str]:
+        """The modules of the deprecated ``requires_modules`` that do not import here."""
+        return [m for m in self.requires_modules if importlib.util.find_spec(m) is None]
 
     def expected_failure(self, clause_id: str) -> str | None:
         """The declared reason ``clause_id`` fails for this profile, if any."""

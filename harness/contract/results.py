@@ -14,14 +14,18 @@ from sedna_conformance.harness.contract.clauses import CONTRACT_VERSION
 from sedna_conformance.harness.contract.text import JSON_LIMIT, for_json, valid_utf8
 
 __all__ = [
+    "SCHEMA_VERSION",
     "STATUSES",
     "STATUS_MEANINGS",
+    "SUITE_DISTRIBUTION",
     "ClauseResult",
     "RunResult",
     "Status",
     "environment",
     "report_schema",
+    "version_of",
 ]
+
 
 class Status(enum.StrEnum):
     """Every status a clause can have, worst first; each is its JSON string."""
@@ -91,6 +95,9 @@ class ClauseResult:
     message: str = ""
     duration_s: float = 0.0
     backend_s: float = 0.0
+    new: str | None = None
+    """The contract version the profile pins, when the clause appeared after it: its verdict
+    is shown, not counted."""
 
     def __post_init__(self) -> None:
         try:
@@ -120,7 +127,14 @@ class ClauseResult:
         return cls(**data)
 
 
-def _version(distribution: str) -> str | None:
+#: The version of this report's schema: raised whenever a field is added or changes meaning.
+SCHEMA_VERSION = "2"
+#: The distribution of this suite (its version goes into every report and ``--version``).
+SUITE_DISTRIBUTION = "sedna-conformance"
+
+
+def version_of(distribution: str) -> str | None:
+    """The installed version of ``distribution`` (``None`` if it is not installed)."""
     try:
         return metadata.version(distribution)
     except metadata.PackageNotFoundError:
@@ -147,8 +161,8 @@ def environment() -> dict[str, Any]:
     ``frameworks`` instead; they are still written, and will be removed in a later release.
     """
     frameworks = {name: version for name in FRAMEWORK_DISTRIBUTIONS
-                  if (version := _version(name)) is not None}
-    return {"python": sys.version.split()[0], "numpy": _version("numpy"),
+                  if (version := version_of(name)) is not None}
+    return {"python": sys.version.split()[0], "numpy": version_of("numpy"),
             "platform": platform.platform(), "frameworks": frameworks,
             "mindspore": frameworks.get("mindspore"), "tinyms": frameworks.get("tinyms")}
 
@@ -172,6 +186,7 @@ class RunResult:
     merged_from: tuple[str, ...] = ()
     interrupted: str | None = None
     not_run: dict[str, list[str]] = field(default_factory=dict)
+    suite_version: str | None = field(default_factory=lambda: version_of(SUITE_DISTRIBUTION))
 
     @property
     def names(self) -> list[str]:
@@ -221,13 +236,29 @@ class RunResult:
         return sum(t["overhead_s"] for t in totals) / duration if duration else 0.0
 
     def failed(self) -> bool:
-        """Whether any clause failed unexpectedly (or errored) on any profile."""
-        return any(r.status in FAILING for c in self.profiles.values() for r in c.values())
+        """Whether any clause failed unexpectedly (or errored) on any profile; a clause newer
+        than the contract its profile pins does not count.
+        """
+        return any(r.status in FAILING and not r.new
+                   for c in self.profiles.values() for r in c.values())
+
+    def adoption_line(self, profile: str) -> str | None:
+        """For a profile that pins an older contract: how many clauses are newer, and how
+        many of them would fail; ``None`` if it pins none or none is newer.
+        """
+        new = [r for r in self.profiles.get(profile, {}).values() if r.new]
+        if not new:
+            return None
+        failing = sum(r.status in FAILING for r in new)
+        return (f"{len(new)} clauses newer than contract {new[0].new}: {failing} would fail; "
+                "raise `contract` to adopt them")
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON report's content."""
         data: dict[str, Any] = {
+            "schema_version": SCHEMA_VERSION,
             "contract_version": self.contract_version,
+            "suite_version": self.suite_version,
             "environment": self.environment,
             "wall_s": round(self.wall_s, 3),
             "profiles": {
@@ -235,7 +266,8 @@ class RunResult:
                        "environment": self.environment_of(name),
                        "clauses": {cid: {"status": r.status, "message": for_json(r.message),
                                          "duration_s": round(r.duration_s, 4),
-                                         "backend_s": round(r.backend_s, 4)}
+                                         "backend_s": round(r.backend_s, 4),
+                                         **({"new": r.new} if r.new else {})}
                                    for cid, r in clauses.items()}}
                 for name, clauses in self.profiles.items()},
         }
@@ -257,11 +289,13 @@ class RunResult:
                      environment=data["environment"], wall_s=data["wall_s"],
                      merged_from=tuple(data.get("merged_from", ())),
                      interrupted=data.get("interrupted"),
+                     suite_version=data.get("suite_version"),
                      not_run={name: list(ids) for name, ids in data.get("not_run", {}).items()})
         for name, profile in data["profiles"].items():
             result.profiles[name] = {
                 cid: ClauseResult(name, cid, c["status"], c["message"], c["duration_s"],
-                                  c["backend_s"]) for cid, c in profile["clauses"].items()}
+                                  c["backend_s"], c.get("new"))
+                for cid, c in profile["clauses"].items()}
             result.environments[name] = profile.get("environment", data["environment"])
         return result
 
@@ -289,7 +323,12 @@ def report_schema() -> dict[str, Any]:
                                                         "valid UTF-8 (a lone surrogate as its "
                                                         "escape); cut after "
                                                         f"{JSON_LIMIT} characters, with a note"},
-                             "duration_s": seconds, "backend_s": seconds}}
+                             "duration_s": seconds, "backend_s": seconds,
+                             "new": {"type": "string",
+                                     "description": "present when the clause appeared after "
+                                                    "the contract version its profile pins "
+                                                    "(this one): its status is shown, not "
+                                                    "counted against the run"}}}
     summary = {"type": "object", "required": list(STATUSES), "additionalProperties": False,
                "properties": {s: {"type": "integer", "minimum": 0} for s in STATUSES}}
     totals = {"type": "object", "required": ["duration_s", "backend_s", "overhead_s"],
@@ -317,7 +356,12 @@ def report_schema() -> dict[str, Any]:
         "type": "object",
         "required": ["contract_version", "environment", "wall_s", "profiles"],
         "properties": {
+            "schema_version": {"type": "string",
+                               "description": "the version of this schema; absent before 2"},
             "contract_version": {"type": "string"},
+            "suite_version": {"type": ["string", "null"],
+                              "description": "the sedna-conformance release that wrote the "
+                                             "report (null if not installed as a package)"},
             "environment": {
                 **run_environment,
                 "description": "where this report was made: the run's, or for a merged "

@@ -66,6 +66,10 @@ class ConformanceRun:
                     # ProfileError (a LookupError): whatever loading it raised, one line
                     raise pytest.UsageError(f"profile {spec!r}: {error}") from None
                 for profile in loaded:
+                    missing = profile.missing_modules()
+                    if missing:
+                        raise pytest.UsageError(f"profile {spec!r}: requires_modules {missing} "
+                                                "do not import here")
                     self._specs[profile.name] = spec
                     profiles.append(profile)
             names = [p.name for p in profiles]

@@ -181,8 +181,16 @@ class Outcomes:
         status, message = _unproven(item, status, message,
                                     getattr(report, "sedna_profile_error", False))
         backend_s = run.log.backend_s if run is not None and report.when == "call" else 0.0
-        report.conformance = ClauseResult(  # type: ignore[attr-defined]
-            profile.name, clause_id, status, message, report.duration, backend_s)
+        result = ClauseResult(profile.name, clause_id, status, message, report.duration,
+                              backend_s)
+        if profile.is_new(clause_id):  # shown with its verdict, not counted against the run
+            result.new = profile.contract
+            if report.failed and status.failing and status is not Status.ERROR:
+                report.outcome = "skipped"  # as pytest reports an expected failure
+                report.wasxfail = (  # type: ignore[attr-defined]
+                    f"{clause_id} is new in contract {CLAUSES[clause_id].since}; profile "
+                    f"{profile.name!r} pins {profile.contract}: not counted")
+        report.conformance = result  # type: ignore[attr-defined]
         return report
 
     @pytest.hookimpl(wrapper=True)

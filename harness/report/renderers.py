@@ -101,10 +101,14 @@ def summary_text(result: RunResult) -> str:
                      f"judged{_unjudged(result, name)}: {_counts(result, name) or 'no result'} "
                      f"({t['duration_s']:.1f} s in clauses, {t['backend_s']:.1f} s of it in "
                      "backend/framework calls)")
+        adoption = result.adoption_line(name)
+        if adoption:
+            lines.append(f"  {text.first_line(name)}: {adoption}")
     for name, clauses in result.profiles.items():
         for cid, r in clauses.items():
             if r.status != Status.PASSED:
                 lines.append(f"  {text.first_line(name)} {text.first_line(cid)}: {r.status}"
+                             + (" (new: not counted)" if r.new else "")
                              + (f" - {text.first_line(r.message)}" if r.message else ""))
     for name, ids in result.not_run.items():
         if ids:
@@ -167,6 +171,9 @@ def markdown(result: RunResult) -> str:
         counts = result.summary(name)
         out.append(f"| {text.md_text(name)} | " + " | ".join(str(counts[s]) for s in STATUSES)
                    + " |")
+    adoptions = [(n, line) for n in names if (line := result.adoption_line(n))]
+    if adoptions:
+        out += [""] + [f"- {text.md_text(n)}: {text.md_text(line)}" for n, line in adoptions]
     out += ["", "| clause | " + " | ".join(text.md_text(n) for n in names) + " | contract |",
             "|---|" + "---|" * len(names) + "---|"]
     for cid in _clause_ids(result):
@@ -178,7 +185,8 @@ def markdown(result: RunResult) -> str:
     if notes:
         out += ["", "## Notes", ""]
         for name, cid, r in notes:
-            out += [f"### {text.md_text(name)} · {text.md_code(cid)} · {r.status}", "",
+            new = " (new: not counted)" if r.new else ""
+            out += [f"### {text.md_text(name)} · {text.md_code(cid)} · {r.status}{new}", "",
                     *text.md_block(r.message), ""]
     not_run = [(n, ids) for n, ids in result.not_run.items() if ids]
     if not_run:
@@ -233,6 +241,7 @@ def html(result: RunResult) -> str:
     return env.get_template("matrix.html.j2").render(
         result=result, names=names, rows=rows, statuses=STATUSES,
         environments=environment_lines(result), interrupted=interrupted_line(result),
+        adoptions=[(n, line) for n in names if (line := result.adoption_line(n))],
         not_run=[(n, ids) for n, ids in result.not_run.items() if ids],
         summaries={n: result.summary(n) for n in names})
 
