@@ -64,10 +64,11 @@ def test_incremental_round_learns_new_digits_and_keeps_old_ones(backend, storage
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     results = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
     base, incremental = results["rounds"]
-    assert base["accuracy_old"] > 0.7, results  # learnt the old digits
-    assert base["accuracy_old"] > base["accuracy_new"] + 0.3, results  # the shift hurts
-    assert incremental["accuracy_new"] > base["accuracy_new"] + 0.15, results  # new learnt
-    assert incremental["accuracy_old"] > base["accuracy_old"] - 0.1, results  # old kept
+    # A quick run measures base 0.913 old / 0.040 new, incremental 0.927 / 0.787.
+    assert base["accuracy_old"] > 0.85, results  # learnt the old digits
+    assert base["accuracy_old"] > base["accuracy_new"] + 0.5, results  # the shift hurts
+    assert incremental["accuracy_new"] > base["accuracy_new"] + 0.4, results  # new learnt
+    assert incremental["accuracy_old"] > base["accuracy_old"] - 0.05, results  # old kept
     assert results["deployed"] == "incremental"
     assert results["n_hard"] == 100 and len(incremental["predictions_new"]) == 150
     assert (tmp_path / "accuracy.png").stat().st_size > 0
