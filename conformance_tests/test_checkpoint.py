@@ -108,11 +108,6 @@ def test_no_pickle_execution(conformance: ClauseRun) -> None:
              "no code executed")
 
 
-def _child(c: ClauseRun, weights_from: str, folder: str, name: str, times: int,
-           wait_go: bool = False) -> Child:
-    return c.helpers.save_loop(weights_from, folder, name, times, wait_go)
-
-
 def _loads_as_one_of(c: ClauseRun, path: str, candidates: dict[str, Any], what: str) -> None:
     __tracebackhide__ = True
     reader = c.backend(label="reader")
@@ -190,7 +185,7 @@ def test_interrupted_save(conformance: ClauseRun) -> None:
     trained_file = c.trained_file()
     trained_state = c.state(c.backend(trained=True, label="trained"))
     with c.framework_time():  # the child imports the framework and saves in a loop
-        child = _child(c, trained_file, folder, name, 100000)
+        child = c.helpers.save_loop(trained_file, folder, name, 100000)
         ready = child.stdout.readline().strip()
         if ready != "ready":
             child.kill()
@@ -281,7 +276,7 @@ def test_concurrent_saves(conformance: ClauseRun) -> None:
     folder = c.new_folder("models")
     trained_file, name = c.trained_file(), "m" + c.suffix
     with c.framework_time():  # the children import the framework and save
-        children = [_child(c, trained_file, folder, name, 200, wait_go=True)
+        children = [c.helpers.save_loop(trained_file, folder, name, 200, wait_go=True)
                     for _ in range(2)]
         for child in children:  # both ready, then both go at once
             ready = child.stdout.readline().strip()

@@ -108,11 +108,9 @@ def _run(args: argparse.Namespace, pytest_args: list[str]) -> int:
             "--conformance-markdown", paths["conformance.md"],
             "--conformance-html", paths["conformance.html"],
             "--junitxml", junit, "-o", "junit_family=xunit2"]
-    for option in OPTIONS:
-        if option.cli:
-            value = profiles if option.dest == "conformance_profiles" else getattr(
-                args, option.dest)
-            argv += option.passed_on(value)
+    args.conformance_profiles = profiles  # the defaults, when none was named
+    argv += [arg for option in OPTIONS if option.cli
+             for arg in option.passed_on(getattr(args, option.dest))]
     try:
         status = int(pytest.main(argv + pytest_args, plugins=[OneLineUsage()]))
         if status not in (ExitCode.USAGE_ERROR, ExitCode.REPORT_FOLDER) \

@@ -40,18 +40,22 @@ MOVED = {
 }
 
 
+def _new(fullname: str) -> str | None:
+    """Where the module at the old path ``fullname`` is now (``None``: it did not move)."""
+    old = fullname.removeprefix(_PACKAGE + ".")
+    return f"{_PACKAGE}.{MOVED[old]}" if fullname != old and old in MOVED else None
+
+
 class _Alias(importlib.abc.MetaPathFinder, importlib.abc.Loader):
     """Imports an old path as the module now at the new one."""
 
     def find_spec(self, fullname: str, path: Sequence[str] | None = None,
                   target: ModuleType | None = None) -> importlib.machinery.ModuleSpec | None:
-        old = fullname.removeprefix(_PACKAGE + ".")
-        if fullname == old or old not in MOVED:
-            return None
-        return importlib.machinery.ModuleSpec(fullname, self)
+        return importlib.machinery.ModuleSpec(fullname, self) if _new(fullname) else None
 
     def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType:
-        new = f"{_PACKAGE}.{MOVED[spec.name.removeprefix(_PACKAGE + '.')]}"
+        new = _new(spec.name)
+        assert new is not None
         warnings.warn(f"{spec.name} is deprecated: import {new}", DeprecationWarning,
                       stacklevel=2)
         return importlib.import_module(new)
@@ -61,7 +65,8 @@ class _Alias(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
     def get_code(self, fullname: str) -> CodeType | None:
         """The new module's code, for ``python -m`` with an old path."""
-        new = f"{_PACKAGE}.{MOVED[fullname.removeprefix(_PACKAGE + '.')]}"
+        new = _new(fullname)
+        assert new is not None
         warnings.warn(f"{fullname} is deprecated: run {new}", DeprecationWarning, stacklevel=2)
         spec = importlib.util.find_spec(new)
         loader = spec.loader if spec is not None else None

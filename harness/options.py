@@ -290,7 +290,7 @@ class RunOptions:
         error naming the option; a report path that cannot be written ends the run before
         it starts, with :attr:`ExitCode.REPORT_FOLDER`.
         """
-        cli = bool(config.getoption("sedna_cli"))
+        cli, role = bool(config.getoption("sedna_cli")), Role.of(config)
 
         def said(option: str) -> str:
             return CLI_SPELLINGS.get(option, option) if cli else option
@@ -323,10 +323,10 @@ class RunOptions:
         if options.s3_bucket and not options.s3_endpoint:
             raise pytest.UsageError(f"{bucket} needs {endpoint}: the local S3 server uses its "
                                     "own bucket")
-        if options.isolate and Role.of(config) is Role.CONTROLLER:
+        if options.isolate and role is Role.CONTROLLER:
             raise pytest.UsageError(f"{isolate} runs each profile in its own child process; "
                                     "drop -n/--dist (pytest-xdist) when isolating")
-        if Role.of(config).writes_reports:
+        if role.writes_reports:
             options.check_report_paths()
         return options
 

@@ -49,7 +49,6 @@ class Interruption:
         self._previous: dict[int, Any] = {}
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
-        name = signal.Signals(signum).name
         if not self.stopping:
             self.stopping = True
             if self.starting:
@@ -61,8 +60,9 @@ class Interruption:
             signal.signal(signum, signal.SIG_DFL)
             os.kill(os.getpid(), signum)
             return
-        os.write(2, f"sedna-conformance: {name} again: the run is writing its reports; send "
-                    f"it once more to stop at once (the reports may then be lost)\n".encode())
+        os.write(2, f"sedna-conformance: {signal.Signals(signum).name} again: the run is "
+                    "writing its reports; send it once more to stop at once (the reports may "
+                    "then be lost)\n".encode())
 
     def install(self) -> None:
         """(Re)install the handlers; only the main thread may."""
